@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Longshot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "longshot", targets: ["longshot"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        // C libraries at the edge.
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNNG", path: "Sources/CNNG", providers: [.apt(["libnng-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // Domain modules.
+        .target(name: "LongshotNoise", path: "Sources/LongshotNoise"),
+        .target(name: "LongshotPlanning", path: "Sources/LongshotPlanning"),
+        .target(name: "LongshotDiffusion", dependencies: ["LongshotPlanning", "LongshotNoise"]),
+        .target(name: "LongshotProcedural", dependencies: ["LongshotDiffusion", "LongshotNoise"]),
+        .target(name: "LongshotVideo", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "LongshotRender",
+            dependencies: [
+                "LongshotPlanning", "LongshotNoise", "LongshotDiffusion", "LongshotProcedural", "LongshotVideo",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
+        .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
+
+        // The farm (issue 3): wire protocol, NNG transport, PostgreSQL store.
+        .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "LongshotTransport", dependencies: ["CNNG"]),
+        .target(name: "LongshotStore", dependencies: ["CLibPQ"]),
+
+        // The executable only parses arguments and wires modules together.
+        .executableTarget(
+            name: "longshot",
+            dependencies: [
+                "LongshotRender", "LongshotVideo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Tests.
+        .target(name: "LongshotTestSupport", dependencies: ["LongshotVideo", "LongshotStore"], path: "Tests/LongshotTestSupport"),
+        .testTarget(name: "LongshotPlanningTests", dependencies: ["LongshotPlanning"]),
+        .testTarget(name: "LongshotNoiseTests", dependencies: ["LongshotNoise"]),
+        .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
+        .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor"]),
+        .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),
+        .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),
+        .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
+        .testTarget(name: "LongshotRenderTests", dependencies: ["LongshotRender", "LongshotVideo", "LongshotTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages Longshot builds, tests and runs with (Debian 12). Idempotent: installs only
+# what is missing, so a second run costs a second.
+set -euo pipefail
+
+packages=(
+  pkg-config libnng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libpq-dev postgresql libopenblas-dev protobuf-compiler ffmpeg iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: swift is not on PATH; install Swift 6.1 or newer (https://swift.org/install) and retry" >&2
+  exit 1
+fi

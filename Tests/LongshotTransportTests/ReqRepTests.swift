@@ -158,13 +158,4 @@ struct ReqRepTests {
         #expect(error?.kind == .closed)
         try await running.stop()
     }
-
-    @Test func clusterTokensAreRandomHex() {
-        let a = ClusterToken.generate()
-        let b = ClusterToken.generate()
-        #expect(a.count == 32)
-        #expect(ClusterToken.isWellFormed(a))
-        #expect(a != b)
-        #expect(!ClusterToken.isWellFormed("xyz"))
-    }
 }

@@ -38,6 +38,7 @@ let package = Package(
         // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
+        .target(name: "LongshotDiT", dependencies: ["LongshotTensor"]),
 
         // The farm (issue 3): wire protocol, NNG transport, PostgreSQL store.
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
         .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),
+        .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor"]),
         .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),
         .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
         .testTarget(name: "LongshotRenderTests", dependencies: ["LongshotRender", "LongshotVideo", "LongshotTestSupport"]),

@@ -29,11 +29,15 @@ let package = Package(
         .target(name: "LongshotDiffusion", dependencies: ["LongshotPlanning", "LongshotNoise"]),
         .target(name: "LongshotProcedural", dependencies: ["LongshotDiffusion", "LongshotNoise"]),
         .target(name: "LongshotVideo", dependencies: ["CFFmpeg"]),
+        .target(name: "LongshotDigest", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "LongshotJob",
+            dependencies: ["LongshotPlanning", "LongshotDiffusion", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "LongshotRender",
             dependencies: [
-                "LongshotPlanning", "LongshotNoise", "LongshotDiffusion", "LongshotProcedural", "LongshotVideo",
-                .product(name: "Yams", package: "Yams"),
+                "LongshotJob", "LongshotPlanning", "LongshotNoise", "LongshotDiffusion", "LongshotProcedural",
+                "LongshotVideo", "LongshotDigest",
             ]),
         // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
@@ -49,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "longshot",
             dependencies: [
-                "LongshotRender", "LongshotVideo",
+                "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,6 +61,7 @@ let package = Package(
         .target(name: "LongshotTestSupport", dependencies: ["LongshotVideo", "LongshotStore"], path: "Tests/LongshotTestSupport"),
         .testTarget(name: "LongshotPlanningTests", dependencies: ["LongshotPlanning"]),
         .testTarget(name: "LongshotNoiseTests", dependencies: ["LongshotNoise"]),
+        .testTarget(name: "LongshotJobTests", dependencies: ["LongshotJob"]),
         .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
         .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),

@@ -1,0 +1,85 @@
+import Foundation
+import LongshotDiffusion
+import Yams
+
+/// A storyboard file: timed shots (start, end in seconds, prompt) that together cover the duration.
+///
+/// YAML or JSON, either a list of shots or `{shots: [...]}`:
+/// ```yaml
+/// shots:
+///   - {start: 0, end: 20, prompt: "a red ball bouncing on a blue background"}
+///   - {start: 20, end: 40, prompt: "three yellow squares moving left on a night sky"}
+/// ```
+public enum Storyboard {
+    private struct File: Decodable {
+        var shots: [Shot]
+    }
+
+    /// Reads and decodes a storyboard file (shots are validated against the duration later).
+    public static func load(_ url: URL) throws(JobSpecError) -> [Shot] {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw JobSpecError("storyboard", "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        return try parse(text, source: url.path)
+    }
+
+    public static func parse(_ text: String, source: String = "storyboard") throws(JobSpecError) -> [Shot] {
+        // YAML is a superset of JSON, so one decoder reads both.
+        let decoder = YAMLDecoder()
+        do {
+            if let file = try? decoder.decode(File.self, from: text) { return file.shots }
+            return try decoder.decode([Shot].self, from: text)
+        } catch {
+            throw JobSpecError("storyboard", "\(source) is not a list of shots {start, end, prompt}: \(describe(error))")
+        }
+    }
+
+    /// Shots must start at 0, follow each other without gap or overlap and end exactly at the duration.
+    public static func validate(_ shots: [Shot], duration: Double) throws(JobSpecError) {
+        guard !shots.isEmpty else { throw JobSpecError("storyboard", "there are no shots (a job needs a prompt)") }
+        let tolerance = 1e-6
+        var expectedStart = 0.0
+        for (i, shot) in shots.enumerated() {
+            let name = "shot \(i + 1) (\"\(shot.prompt.prefix(40))\")"
+            guard !shot.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw JobSpecError("storyboard", "\(name) has an empty prompt")
+            }
+            guard shot.start.isFinite, shot.end.isFinite, shot.end > shot.start else {
+                throw JobSpecError("storyboard", "\(name) ends at \(shot.end) s, not after its start \(shot.start) s")
+            }
+            if shot.start > expectedStart + tolerance {
+                throw JobSpecError("storyboard", "gap before \(name): \(expectedStart) s to \(shot.start) s is not covered")
+            }
+            if shot.start < expectedStart - tolerance {
+                throw JobSpecError("storyboard", "\(name) starts at \(shot.start) s and overlaps the previous shot, which ends at \(expectedStart) s")
+            }
+            if shot.end > duration + tolerance {
+                throw JobSpecError("storyboard", "\(name) ends at \(shot.end) s, past the duration of \(duration) s")
+            }
+            expectedStart = shot.end
+        }
+        if expectedStart < duration - tolerance {
+            throw JobSpecError("storyboard", "the shots end at \(expectedStart) s; \(expectedStart) s to \(duration) s is not covered")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing '\(key.stringValue)' at \(path(context))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context):
+            return "\(context.debugDescription) at \(path(context))"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return p.isEmpty ? "the top level" : p
+    }
+}

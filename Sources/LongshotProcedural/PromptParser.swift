@@ -1,0 +1,103 @@
+/// Reads a prompt into a `SceneSpec`. Modifiers (count, colour, size, speed, motion) gather until a shape
+/// noun takes them; a motion or speed after the shape applies to it; a colour or scenery word next to
+/// "background", "sky" and the like sets the background. Unknown words are ignored and listed.
+public enum PromptParser {
+    public static let defaultBackground = (RGB(0.10, 0.10, 0.12), RGB(0.18, 0.18, 0.22))
+
+    public static func parse(_ prompt: String) -> SceneSpec {
+        let words = tokenize(prompt)
+        var spec = SceneSpec(
+            backgroundTop: defaultBackground.0, backgroundBottom: defaultBackground.1, objects: [],
+            ignoredWords: [])
+        var pending = Pending()
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            let next = index + 1 < words.count ? words[index + 1] : nil
+            if let color = PromptVocabulary.colors[word] {
+                if let next, PromptVocabulary.backgroundWords.contains(next) {
+                    spec.backgroundTop = color.scaled(1.1)
+                    spec.backgroundBottom = color.scaled(0.8)
+                    index += 2
+                    continue
+                }
+                if let next, let scene = PromptVocabulary.scenery[next], next == "sky" || next == "sea" || next == "ocean" {
+                    spec.backgroundTop = color.scaled(1.1)
+                    spec.backgroundBottom = scene.1.mixed(with: color, 0.5)
+                    index += 2
+                    continue
+                }
+                pending.color = color
+            } else if let scene = PromptVocabulary.scenery[word] {
+                spec.backgroundTop = scene.0
+                spec.backgroundBottom = scene.1
+            } else if let shape = PromptVocabulary.shapes[word] {
+                spec.objects.append(pending.take(shape: shape))
+            } else if let motion = PromptVocabulary.motions[word] {
+                if pending.isEmpty, !spec.objects.isEmpty {
+                    spec.objects[spec.objects.count - 1].motion = motion
+                } else {
+                    pending.motion = motion
+                    pending.motionSet = true
+                }
+            } else if let speed = PromptVocabulary.speeds[word] {
+                let value = pending.intensify ? (speed > 1 ? speed * 1.5 : speed * 0.6) : speed
+                if pending.isEmpty, !spec.objects.isEmpty {
+                    spec.objects[spec.objects.count - 1].speed = value
+                } else {
+                    pending.speed = value
+                }
+                pending.intensify = false
+            } else if PromptVocabulary.intensifiers.contains(word) {
+                pending.intensify = true
+            } else if let size = PromptVocabulary.sizes[word] {
+                pending.size = pending.intensify ? (size > 0.12 ? size * 1.3 : size * 0.7) : size
+                pending.intensify = false
+            } else if let count = PromptVocabulary.counts[word] ?? Int(word).map({ min(max($0, 1), 12) }) {
+                pending.count = count
+            } else if PromptVocabulary.backgroundWords.contains(word) || PromptVocabulary.stopWords.contains(word) {
+                // carries no information on its own
+            } else {
+                spec.ignoredWords.append(word)
+            }
+            index += 1
+        }
+        if spec.objects.isEmpty {
+            spec.objects.append(pending.take(shape: .circle))
+        }
+        return spec
+    }
+
+    /// Lowercased words of letters and digits; everything else separates.
+    static func tokenize(_ text: String) -> [String] {
+        text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+    }
+
+    /// Modifiers gathered before a shape noun.
+    private struct Pending {
+        var count: Int?
+        var color: RGB?
+        var size: Double?
+        var speed: Double?
+        var motion: Motion = .drift
+        var motionSet = false
+        var intensify = false
+
+        var isEmpty: Bool { count == nil && color == nil && size == nil && speed == nil && !motionSet }
+
+        mutating func take(shape: ShapeKind) -> ObjectSpec {
+            let object = ObjectSpec(
+                shape: shape, color: color ?? RGB(0.95, 0.95, 0.95), count: count ?? 1, motion: motion,
+                speed: speed ?? 1, size: size ?? 0.12)
+            self = Pending()
+            return object
+        }
+    }
+}
+
+extension RGB {
+    func scaled(_ k: Float) -> RGB { RGB(min(r * k, 1), min(g * k, 1), min(b * k, 1)) }
+    func mixed(with other: RGB, _ a: Float) -> RGB {
+        RGB(r + (other.r - r) * a, g + (other.g - g) * a, b + (other.b - b) * a)
+    }
+}

@@ -1,0 +1,18 @@
+import LongshotDiffusion
+import LongshotJob
+import LongshotProcedural
+
+/// The engines this build knows, by the name `--engine` takes.
+public enum EngineCatalog {
+    public static var names: [String] { ["procedural"] }
+
+    /// The denoiser for `spec.engine`.
+    public static func denoiser(for spec: JobSpec) throws(JobSpecError) -> any Denoiser {
+        switch spec.engine {
+        case "procedural":
+            return ProceduralEngine()
+        default:
+            throw JobSpecError("engine", "unknown engine '\(spec.engine)'; known engines: \(names.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Dispatch
+import Foundation
+import LongshotDiffusion
+import LongshotJob
+import LongshotNoise
+import LongshotProcedural
+
+/// The whole job in one process: plan, noise, denoise (codenoise or independent), fuse, decode, encode.
+public struct RenderPipeline: Sendable {
+    public let spec: JobSpec
+    public let denoiser: any Denoiser
+    public let plan: JobPlan
+
+    public init(spec: JobSpec, denoiser: any Denoiser) throws {
+        self.spec = spec
+        self.denoiser = denoiser
+        self.plan = try JobPlan(spec: spec, layout: denoiser.layout(width: spec.width, height: spec.height))
+    }
+
+    /// The job's initial noise for latent frames `frames`.
+    public func noise(frames: Range<Int>) -> [Float] {
+        let l = plan.layout
+        return NoiseField(seed: spec.seed).slice(
+            firstFrame: frames.lowerBound, frames: frames.count, channels: l.channels, height: l.height, width: l.width)
+    }
+
+    /// Renders the fused latents of the whole job.
+    public func latents(
+        clock: inout StageClockBox, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }
+    ) throws -> [Float] {
+        let windows = plan.windows.windows
+        let fuser = LatentFuser(plan: plan.windows, layout: plan.layout)
+        let schedule = FlowSchedule(steps: spec.steps, shift: spec.shift)
+        switch spec.fusion {
+        case .codenoise:
+            let models = try clock.measure(.prepare) { try prepareModels(progress: progress) }
+            let initial = noise(frames: 0..<plan.latentFrames)
+            return try clock.measure(.engine) {
+                try CoDenoiser(fuser: fuser, schedule: schedule).run(initial: initial, models: models) { step in
+                    progress(RenderProgress(stage: .engine, done: step, total: spec.steps))
+                }
+            }
+        case .independent:
+            let counter = Counter()
+            let results = try clock.measure(.engine) {
+                try concurrentMap(windows.count) { i in
+                    let model = try denoiser.prepare(window: plan.request(window: i))
+                    let out = try sampleWindow(model, initial: noise(frames: windows[i].frames), schedule: schedule)
+                    progress(RenderProgress(stage: .engine, done: counter.increment(), total: windows.count))
+                    return out
+                }
+            }
+            return clock.measure(.fusion) { fuser.fuse(results) }
+        }
+    }
+
+    /// Renders the job to `output`.
+    public func render(to output: URL, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }) throws -> RenderSummary {
+        var clock = StageClockBox()
+        let fused = try latents(clock: &clock, progress: progress)
+        let written = try VideoFinisher(plan: plan, denoiser: denoiser).write(latents: fused, to: output) { done, total in
+            progress(RenderProgress(stage: .encode, done: done, total: total))
+        }
+        clock.add(.decode, written.decode)
+        clock.add(.encode, written.encode)
+        let ignored = (denoiser as? ProceduralEngine).map { engine in
+            engine.scenes(for: spec.shots).flatMap(\.ignoredWords)
+        } ?? []
+        return RenderSummary(
+            videoFrames: spec.videoFrames, latentFrames: plan.latentFrames, windows: plan.windows.windows.count,
+            seconds: clock.seconds, total: clock.total, ignoredWords: ignored, outputBytes: written.bytes)
+    }
+
+    private func prepareModels(progress: @escaping @Sendable (RenderProgress) -> Void) throws -> [any WindowModel] {
+        let count = plan.windows.windows.count
+        let counter = Counter()
+        return try concurrentMap(count) { i in
+            let model = try denoiser.prepare(window: plan.request(window: i))
+            progress(RenderProgress(stage: .prepare, done: counter.increment(), total: count))
+            return model
+        }
+    }
+}
+
+/// Wall time per stage (a value with a start time).
+public struct StageClockBox: Sendable {
+    public private(set) var seconds: [RenderStage: Double] = [:]
+    private let start = Date()
+
+    public init() {}
+
+    public mutating func measure<T>(_ stage: RenderStage, _ body: () throws -> T) rethrows -> T {
+        let begin = Date()
+        defer { seconds[stage, default: 0] += Date().timeIntervalSince(begin) }
+        return try body()
+    }
+
+    public mutating func add(_ stage: RenderStage, _ value: Double) { seconds[stage, default: 0] += value }
+
+    public var total: Double { Date().timeIntervalSince(start) }
+}

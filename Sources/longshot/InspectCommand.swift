@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LongshotRender
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Measure a video's seams: frame-to-frame change inside window overlaps against elsewhere.")
+
+    @Argument(help: "The video to inspect.")
+    var video: String
+
+    @Option(help: "Seam frame ranges 'a-b,c-d' (default: the ranges in the video's metadata).")
+    var seams: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let result: SeamInspection.Result
+        do {
+            result = try SeamInspection.inspect(
+                URL(fileURLWithPath: video), seams: seams.map(Provenance.parseRanges))
+        } catch {
+            throw fail("\(error)")
+        }
+        let r = result.report
+        if json {
+            let object: [String: Any] = [
+                "frames": result.frames, "width": result.info.width, "height": result.info.height,
+                "fps": result.info.fps, "duration": result.info.duration, "seamRatio": r.ratio,
+                "worstSeamRatio": r.worstSeamRatio, "seamMean": r.seamMean, "elsewhereMean": r.elsewhereMean,
+                "metadata": result.info.metadata,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(video): \(result.info.codec) \(result.info.width)x\(result.info.height), \(result.frames) frames, \(String(format: "%.2f", result.info.duration)) s")
+            print(r.description)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import LongshotDiffusion
+import LongshotJob
+
+/// The options that describe a job, shared by `render` and `submit`.
+struct JobOptions: ParsableArguments {
+    @Argument(help: "What to render, e.g. \"a red ball bouncing on a blue background\".")
+    var prompt: String?
+
+    @Option(help: "A storyboard file (YAML or JSON) of timed shots {start, end, prompt} instead of a prompt.")
+    var storyboard: String?
+
+    @Option(help: "Duration in seconds (at most \(Int(JobSpec.maximumDuration))); default 60, or the storyboard's end.")
+    var duration: Double?
+
+    @Option(help: "Frames per second.")
+    var fps: Int = JobSpec.defaults.fps
+
+    @Option(help: "Frame size WIDTHxHEIGHT (even numbers).")
+    var size: String = "\(JobSpec.defaults.width)x\(JobSpec.defaults.height)"
+
+    @Option(help: "Random seed: the same job and seed give the same video.")
+    var seed: UInt64 = JobSpec.defaults.seed
+
+    @Option(help: "Denoising steps.")
+    var steps: Int = JobSpec.defaults.steps
+
+    @Option(help: "Window length in latent frames.")
+    var window: Int = JobSpec.defaults.window
+
+    @Option(help: "Minimum overlap between neighbouring windows, in latent frames.")
+    var overlap: Int = JobSpec.defaults.overlap
+
+    @Option(help: "How windows are fused: codenoise (overlaps fused after every step) or independent (cross-faded at the end).")
+    var fusion: String = JobSpec.defaults.fusion.rawValue
+
+    @Option(help: "The denoiser engine.")
+    var engine: String = JobSpec.defaults.engine
+
+    @Option(help: "Timestep shift of the sampler (> 1 spends more steps at high noise).")
+    var shift: Double = JobSpec.defaults.shift
+
+    @Option(help: "Output quality as x264's CRF: 0 lossless, 18 visually lossless, 51 worst.")
+    var quality: Int = JobSpec.defaults.crf
+
+    /// Builds and validates the job; every problem is one line naming it.
+    func spec(knownEngines: [String]) throws(JobSpecError) -> JobSpec {
+        var spec = JobSpec.defaults
+        let dims = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard dims.count == 2 else { throw JobSpecError("size", "'\(size)' is not WIDTHxHEIGHT, e.g. 320x192") }
+        (spec.width, spec.height) = (dims[0], dims[1])
+        guard let mode = FusionMode(rawValue: fusion) else {
+            throw JobSpecError("fusion", "unknown mode '\(fusion)'; use codenoise or independent")
+        }
+        spec.fusion = mode
+        spec.fps = fps
+        spec.seed = seed
+        spec.steps = steps
+        spec.window = window
+        spec.overlap = overlap
+        spec.engine = engine
+        spec.shift = shift
+        spec.crf = quality
+        switch (prompt, storyboard) {
+        case (.some, .some):
+            throw JobSpecError("prompt", "give either a prompt or --storyboard, not both")
+        case (nil, nil):
+            throw JobSpecError("prompt", "missing: give a prompt or --storyboard FILE")
+        case (let text?, nil):
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw JobSpecError("prompt", "is empty")
+            }
+            spec.duration = duration ?? JobSpec.defaults.duration
+            spec.shots = [Shot(start: 0, end: spec.duration, prompt: text)]
+        case (nil, let path?):
+            spec.shots = try Storyboard.load(URL(fileURLWithPath: path))
+            spec.duration = duration ?? spec.shots.last?.end ?? JobSpec.defaults.duration
+            spec.storyboardSource = path
+        }
+        try spec.validate(knownEngines: knownEngines)
+        return spec
+    }
+}

@@ -1,0 +1,119 @@
+/// The farm's database schema, as versioned migrations.
+///
+/// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks, events and
+/// checkpoints. All times come from the database clock (`now()`), so several coordinators agree.
+public enum FarmSchema {
+    /// Every migration of the farm schema, in order.
+    public static let migrations: [Migration] = [v1]
+
+    /// Brings a database up to the current schema (see ``Migrator``).
+    @discardableResult
+    public static func migrate(_ connection: PostgresConnection) throws -> [Int] {
+        try Migrator(migrations).migrate(connection)
+    }
+
+    static let v1 = Migration(
+        version: 1, name: "farm state",
+        statements: [
+            """
+            CREATE TABLE jobs (
+                id text PRIMARY KEY,
+                state text NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'running', 'stitching', 'encoding', 'succeeded', 'failed', 'cancelled')),
+                spec jsonb NOT NULL,
+                priority integer NOT NULL DEFAULT 0,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                error text,
+                output_path text,
+                output_bytes bigint CHECK (output_bytes >= 0),
+                output_sha256 text,
+                window_count integer NOT NULL DEFAULT 0 CHECK (window_count >= 0),
+                frames integer NOT NULL DEFAULT 0 CHECK (frames >= 0))
+            """,
+            "CREATE INDEX jobs_schedule ON jobs (priority DESC, created_at, id) WHERE state IN ('queued', 'running')",
+            "CREATE INDEX jobs_created ON jobs (created_at DESC)",
+            """
+            CREATE TABLE workers (
+                id text PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                host text NOT NULL DEFAULT '',
+                pid integer NOT NULL DEFAULT 0,
+                engine text NOT NULL DEFAULT '',
+                slots integer NOT NULL DEFAULT 1 CHECK (slots > 0),
+                version text NOT NULL DEFAULT '',
+                state text NOT NULL DEFAULT 'idle' CHECK (state IN ('idle', 'busy', 'draining', 'offline')),
+                registered_at timestamptz NOT NULL DEFAULT now(),
+                last_seen_at timestamptz NOT NULL DEFAULT now(),
+                drain boolean NOT NULL DEFAULT false)
+            """,
+            """
+            CREATE TABLE windows (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                index integer NOT NULL CHECK (index >= 0),
+                first_frame integer NOT NULL CHECK (first_frame >= 0),
+                frame_count integer NOT NULL CHECK (frame_count > 0),
+                state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'leased', 'done', 'failed')),
+                attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
+                not_before timestamptz NOT NULL DEFAULT now(),
+                lease_id text UNIQUE,
+                lease_owner text REFERENCES workers (id) ON DELETE SET NULL,
+                lease_expires_at timestamptz,
+                result bytea,
+                result_digest text,
+                duration_ms bigint,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, index),
+                CHECK ((state = 'leased') = (lease_id IS NOT NULL)),
+                CHECK (state <> 'leased' OR lease_expires_at IS NOT NULL))
+            """,
+            "CREATE INDEX windows_pending ON windows (job_id, index) WHERE state = 'pending'",
+            "CREATE INDEX windows_lease_expiry ON windows (lease_expires_at) WHERE state = 'leased'",
+            "CREATE INDEX windows_lease_owner ON windows (lease_owner) WHERE lease_owner IS NOT NULL",
+            """
+            CREATE TABLE attempts (
+                id bigserial PRIMARY KEY,
+                job_id text NOT NULL,
+                window_index integer NOT NULL,
+                lease_id text NOT NULL UNIQUE,
+                worker_id text NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                ended_at timestamptz,
+                outcome text NOT NULL DEFAULT 'running'
+                    CHECK (outcome IN ('running', 'done', 'failed', 'expired', 'cancelled')),
+                error text,
+                log_tail text,
+                FOREIGN KEY (job_id, window_index) REFERENCES windows (job_id, index) ON DELETE CASCADE)
+            """,
+            "CREATE INDEX attempts_window ON attempts (job_id, window_index, id)",
+            "CREATE INDEX attempts_worker ON attempts (worker_id, id)",
+            """
+            CREATE TABLE worker_blocks (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                worker_id text NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+                failures integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                blocked boolean NOT NULL DEFAULT false,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, worker_id))
+            """,
+            """
+            CREATE TABLE events (
+                id bigserial PRIMARY KEY,
+                job_id text REFERENCES jobs (id) ON DELETE CASCADE,
+                window_index integer,
+                time timestamptz NOT NULL DEFAULT now(),
+                kind text NOT NULL,
+                message text NOT NULL)
+            """,
+            "CREATE INDEX events_job ON events (job_id, id)",
+            """
+            CREATE TABLE checkpoints (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                step integer NOT NULL CHECK (step >= 0),
+                data bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, step))
+            """,
+        ])
+}

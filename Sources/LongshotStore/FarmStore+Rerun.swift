@@ -1,0 +1,41 @@
+extension FarmStore {
+    /// Runs windows of a job again: the selected windows go back to pending with no attempts, no backoff
+    /// and no result (leases on them are cancelled); the other windows keep their results. The job returns
+    /// to `queued` with its error and output cleared, and the workers blocked for it are unblocked.
+    /// - Returns: how many windows were reset.
+    /// - Throws: ``FarmStoreError/unknownJob(_:)``, ``PostgresError``.
+    @discardableResult
+    public func rerun(jobID: String, windows selection: RerunSelection) throws -> Int {
+        try transaction { db in
+            let windows = try db.query(
+                "SELECT index, state FROM windows WHERE job_id = $1 ORDER BY index FOR UPDATE", [.text(jobID)])
+            var indices: [Int] = []
+            for row in windows.rows {
+                let index = try row.int(0)
+                switch selection {
+                case .all: indices.append(index)
+                case .failedOnly: if try row.string(1) == WindowState.failed.rawValue { indices.append(index) }
+                case .windows(let chosen): if chosen.contains(index) { indices.append(index) }
+                }
+            }
+            guard try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(jobID)]).rowCount == 1 else {
+                throw FarmStoreError.unknownJob(jobID)
+            }
+            try releaseLeases(.windows(jobID: jobID, indices: indices), outcome: .cancelled, error: "rerun")
+            try db.query(
+                """
+                UPDATE windows SET state = 'pending', attempts = 0, not_before = now(), result = NULL,
+                    result_digest = NULL, duration_ms = NULL, updated_at = now()
+                WHERE job_id = $1 AND index = ANY ($2::int[])
+                """, [.text(jobID), .intArray(indices)])
+            try db.query(
+                """
+                UPDATE jobs SET state = 'queued', error = NULL, output_path = NULL, output_bytes = NULL,
+                    output_sha256 = NULL, updated_at = now() WHERE id = $1
+                """, [.text(jobID)])
+            try db.query("DELETE FROM worker_blocks WHERE job_id = $1", [.text(jobID)])
+            try appendEvent(jobID: jobID, kind: "job.rerun", message: "rerun of \(indices.count) windows: \(indices)")
+            return indices.count
+        }
+    }
+}

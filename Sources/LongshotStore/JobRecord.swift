@@ -105,6 +105,13 @@ public struct WindowResult: Sendable, Hashable {
     public var index: Int
     public var bytes: [UInt8]
     public var digest: String?
+
+    /// Creates a result.
+    public init(index: Int, bytes: [UInt8], digest: String?) {
+        self.index = index
+        self.bytes = bytes
+        self.digest = digest
+    }
 }
 
 /// Which windows ``FarmStore/rerun(jobID:windows:)`` resets.

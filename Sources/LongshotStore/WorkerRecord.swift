@@ -4,6 +4,12 @@ import Foundation
 public struct WindowRef: Sendable, Hashable {
     public var jobID: String
     public var index: Int
+
+    /// Names a window.
+    public init(jobID: String, index: Int) {
+        self.jobID = jobID
+        self.index = index
+    }
 }
 
 /// One row of `workers`, with the windows it currently holds leases on.

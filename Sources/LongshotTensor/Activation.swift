@@ -27,7 +27,8 @@ public enum Activation {
             let c: Float = 0.797_884_560_802_865_4  // √(2/π)
             for i in 0..<count {
                 let x = data[i]
-                data[i] = 0.5 * x * (1 + tanhf(c * (x + 0.044715 * x * x * x)))
+                // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
+                data[i] = x / (1 + VectorMath.exp(-2 * c * (x + 0.044715 * x * x * x)))
             }
         }
     }

@@ -80,19 +80,13 @@ public enum Attention {
                                 let bias = keyBias + k0
                                 for j in 0..<nk { row[j] += bias[j] }
                             }
-                            var blockMax = -Float.infinity
-                            for j in 0..<nk { blockMax = max(blockMax, row[j]) }
+                            let blockMax = VectorMath.maximum(row, count: nk)
                             let newMax = max(rowMax[i], blockMax)
                             if newMax == -.infinity {  // everything so far masked: contribute nothing
                                 for j in 0..<nk { row[j] = 0 }
                                 continue
                             }
-                            var sum: Float = 0
-                            for j in 0..<nk {
-                                let e = expf(row[j] - newMax)
-                                row[j] = e
-                                sum += e
-                            }
+                            let sum = VectorMath.exponentiate(row, count: nk, subtracting: newMax)
                             let correction = expf(rowMax[i] - newMax)
                             rowSum[i] = rowSum[i] * correction + sum
                             rowMax[i] = newMax

@@ -48,12 +48,34 @@ let package = Package(
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "LongshotTransport", dependencies: ["CNNG"]),
         .target(name: "LongshotStore", dependencies: ["CLibPQ"]),
+        .target(
+            name: "LongshotEngines",
+            dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural"]),
+        .target(
+            name: "LongshotWire",
+            dependencies: ["LongshotProtocol", "LongshotJob", "LongshotDiffusion"]),
+        .target(
+            name: "LongshotCoordinator",
+            dependencies: [
+                "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob",
+                "LongshotEngines", "LongshotRender", "LongshotDigest", "LongshotPlanning", "LongshotDiffusion",
+            ]),
+        .target(
+            name: "LongshotWorker",
+            dependencies: [
+                "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotEngines",
+                "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender",
+            ]),
+        .target(name: "LongshotClient", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotWire"]),
+        .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport"]),
 
         // The executable only parses arguments and wires modules together.
         .executableTarget(
             name: "longshot",
             dependencies: [
-                "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo",
+                "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
+                "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
+                "LongshotWorker", "LongshotClient", "LongshotCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -68,7 +90,16 @@ let package = Package(
         .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor"]),
         .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),
         .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
-        .testTarget(name: "LongshotRenderTests", dependencies: ["LongshotRender", "LongshotVideo", "LongshotTestSupport"]),
+        .testTarget(
+            name: "LongshotFarmTests",
+            dependencies: [
+                "LongshotTestSupport", "LongshotCoordinator", "LongshotWorker", "LongshotClient", "LongshotCluster",
+                "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotJob",
+                "LongshotRender", "LongshotEngines", "LongshotVideo",
+            ]),
+        .testTarget(
+            name: "LongshotRenderTests",
+            dependencies: ["LongshotRender", "LongshotEngines", "LongshotJob", "LongshotVideo", "LongshotTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,9 +19,7 @@ public struct RenderPipeline: Sendable {
 
     /// The job's initial noise for latent frames `frames`.
     public func noise(frames: Range<Int>) -> [Float] {
-        let l = plan.layout
-        return NoiseField(seed: spec.seed).slice(
-            firstFrame: frames.lowerBound, frames: frames.count, channels: l.channels, height: l.height, width: l.width)
+        WindowRenderer(plan: plan, denoiser: denoiser).noise(frames: frames)
     }
 
     /// Renders the fused latents of the whole job.
@@ -42,10 +40,10 @@ public struct RenderPipeline: Sendable {
             }
         case .independent:
             let counter = Counter()
+            let renderer = WindowRenderer(plan: plan, denoiser: denoiser)
             let results = try clock.measure(.engine) {
                 try concurrentMap(windows.count) { i in
-                    let model = try denoiser.prepare(window: plan.request(window: i))
-                    let out = try sampleWindow(model, initial: noise(frames: windows[i].frames), schedule: schedule)
+                    let out = try renderer.render(window: i)
                     progress(RenderProgress(stage: .engine, done: counter.increment(), total: windows.count))
                     return out
                 }

@@ -38,6 +38,9 @@ struct JobOptions: ParsableArguments {
     @Option(help: "The denoiser engine.")
     var engine: String = JobSpec.defaults.engine
 
+    @Option(help: "Engine model: a directory for dit, milliseconds per step for synthetic.")
+    var model: String = ""
+
     @Option(help: "Timestep shift of the sampler (> 1 spends more steps at high noise).")
     var shift: Double = JobSpec.defaults.shift
 
@@ -60,6 +63,7 @@ struct JobOptions: ParsableArguments {
         spec.window = window
         spec.overlap = overlap
         spec.engine = engine
+        spec.model = model
         spec.shift = shift
         spec.crf = quality
         switch (prompt, storyboard) {

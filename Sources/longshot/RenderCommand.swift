@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LongshotJob
+import LongshotEngines
 import LongshotRender
 
 struct RenderCommand: ParsableCommand {

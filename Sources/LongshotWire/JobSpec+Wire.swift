@@ -1,0 +1,70 @@
+import LongshotDiffusion
+import LongshotJob
+import LongshotProtocol
+
+extension JobSpec {
+    /// The job as it travels on the wire. A single-shot job without a storyboard file sends `prompt`;
+    /// otherwise the shots go in `storyboard`.
+    public var wire: Longshot_V1_JobSpec {
+        var w = Longshot_V1_JobSpec()
+        if shots.count == 1, storyboardSource == nil {
+            w.prompt = shots[0].prompt
+        } else {
+            w.storyboard = shots.map { shot in
+                var s = Longshot_V1_Shot()
+                s.startSeconds = shot.start
+                s.endSeconds = shot.end
+                s.prompt = shot.prompt
+                return s
+            }
+        }
+        w.durationSeconds = duration
+        w.fps = UInt32(clamping: fps)
+        w.width = UInt32(clamping: width)
+        w.height = UInt32(clamping: height)
+        w.seed = seed
+        w.steps = UInt32(clamping: steps)
+        w.window = UInt32(clamping: window)
+        w.overlap = UInt32(clamping: overlap)
+        w.fusion = fusion.rawValue
+        w.engine = engine
+        w.shift = shift
+        w.quality = Int32(clamping: crf)
+        w.model = model
+        return w
+    }
+
+    /// Reads a job from the wire. Unset numeric fields take the defaults; the result still needs
+    /// `validate(knownEngines:)`.
+    public init(wire w: Longshot_V1_JobSpec) throws(JobSpecError) {
+        self = .defaults
+        duration = w.durationSeconds > 0 ? w.durationSeconds : (w.storyboard.last?.endSeconds ?? JobSpec.defaults.duration)
+        if w.fps > 0 { fps = Int(w.fps) }
+        if w.width > 0 { width = Int(w.width) }
+        if w.height > 0 { height = Int(w.height) }
+        seed = w.seed
+        if w.steps > 0 { steps = Int(w.steps) }
+        if w.window > 0 { window = Int(w.window) }
+        overlap = Int(w.overlap)
+        if !w.fusion.isEmpty {
+            guard let mode = FusionMode(rawValue: w.fusion) else {
+                throw JobSpecError("fusion", "unknown mode '\(w.fusion)'; use codenoise or independent")
+            }
+            fusion = mode
+        }
+        if !w.engine.isEmpty { engine = w.engine }
+        if w.shift > 0 { shift = w.shift }
+        crf = Int(w.quality)
+        model = w.model
+        if !w.storyboard.isEmpty {
+            guard w.prompt.isEmpty else { throw JobSpecError("prompt", "give either a prompt or a storyboard, not both") }
+            shots = w.storyboard.map { Shot(start: $0.startSeconds, end: $0.endSeconds, prompt: $0.prompt) }
+            storyboardSource = "storyboard"
+        } else {
+            guard !w.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw JobSpecError("prompt", "missing: give a prompt or a storyboard")
+            }
+            shots = [Shot(start: 0, end: duration, prompt: w.prompt)]
+        }
+    }
+}

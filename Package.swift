@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
         .target(name: "LongshotDiT", dependencies: ["LongshotTensor"]),
+        .executableTarget(
+            name: "LongshotDiTBenchmark", dependencies: ["LongshotDiT", "LongshotTensor"], path: "Benchmarks/DiTForward"),
 
         // The farm (issue 3): wire protocol, NNG transport, PostgreSQL store.
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

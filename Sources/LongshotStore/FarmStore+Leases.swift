@@ -4,7 +4,7 @@ extension FarmStore {
     /// Grants the worker the next window to denoise, or returns nil when there is none it may take.
     ///
     /// Picks the highest-priority, oldest schedulable job's lowest pending window whose backoff has passed,
-    /// skipping jobs the worker is blocked for, with `SELECT … FOR UPDATE SKIP LOCKED` so concurrent
+    /// skipping jobs for another engine than the worker's and jobs the worker is blocked for, with `SELECT … FOR UPDATE SKIP LOCKED` so concurrent
     /// callers never get the same window. Marks it leased until `now + ttl`, counts the attempt, records
     /// an `attempts` row and moves the job from queued to running. A draining worker gets nothing.
     /// - Throws: ``FarmStoreError/unknownWorker(_:)`` for an unregistered worker, ``PostgresError``.
@@ -22,6 +22,7 @@ extension FarmStore {
                 FROM windows w JOIN jobs j ON j.id = w.job_id
                 WHERE w.state = 'pending' AND w.not_before <= \(SQLTime.clock(2))
                     AND j.state IN ('queued', 'running')
+                    AND coalesce(j.spec->>'engine', '') = (SELECT engine FROM workers WHERE id = $1)
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = w.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, w.index
                 LIMIT 1

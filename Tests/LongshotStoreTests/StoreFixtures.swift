@@ -24,7 +24,7 @@ func register(_ store: FarmStore, _ name: String) throws -> String {
 func submit(_ store: FarmStore, windows count: Int = 3, priority: Int = 0, maxAttempts: Int = 3) throws -> String {
     let id = FarmStore.newJobID()
     try store.insertJob(
-        id: id, spec: #"{"prompt": "a red ball", "seed": 7}"#, priority: priority, windows: spans(count),
+        id: id, spec: #"{"prompt": "a red ball", "seed": 7, "engine": "synthetic"}"#, priority: priority, windows: spans(count),
         maxAttempts: maxAttempts)
     return id
 }

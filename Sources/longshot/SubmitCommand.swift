@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import LongshotCluster
+import LongshotEngines
+import LongshotJob
+import LongshotProtocol
+import LongshotWire
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a job to the farm; prints the job id as the first line.",
+        discussion: """
+            The farm fuses windows with --fusion independent unless told otherwise (codenoise across \
+            machines is not available yet). With --wait the command shows progress until the job ends and \
+            exits non-zero if it failed or was cancelled; -o FILE (implies --wait) downloads the MP4.
+            """)
+
+    @OptionGroup var job: JobOptions
+
+    @Option(help: "Scheduling priority: higher runs first.")
+    var priority: Int = 0
+
+    @Flag(help: "Wait until the job ends, showing progress.")
+    var wait = false
+
+    @Option(name: .shortAndLong, help: "Where to write the MP4 when the job succeeds (implies --wait).")
+    var output: String?
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        var options = job
+        if !Self.optionGiven("--fusion", in: CommandLine.arguments) { options.fusion = FusionMode.independent.rawValue }
+        let spec: JobSpec
+        do {
+            spec = try options.spec(knownEngines: EngineCatalog.names)
+        } catch {
+            throw fail(error.description)
+        }
+        if let output, let problem = OutputPath.problem(URL(fileURLWithPath: output)) { throw fail(problem) }
+        var wire = spec.wire
+        wire.priority = Int32(clamping: priority)
+
+        let client = try cluster.client()
+        let id = try await farmCall { try await client.submit(wire) }
+        print(id)
+        flushOutput()
+        guard wait || output != nil else { return }
+
+        let bar = JobProgressBar()
+        let detail = try await farmCall {
+            try await JobFollower(client: client, jobID: id).waitUntilFinal { bar.show($0) }
+        }
+        guard detail.state == .succeeded else {
+            throw fail("job \(id) \(detail.state.word)" + (detail.error.isEmpty ? "" : ": \(detail.error)") + " (details: longshot show \(id))")
+        }
+        guard let output else {
+            print("job \(id) succeeded; download it with: longshot fetch \(id) -o FILE")
+            return
+        }
+        let bytes = try await farmCall { try await VideoDownload.fetch(jobID: id, client: client, to: output) }
+        print("wrote \(output) (\(bytes) bytes)")
+    }
+
+    /// True when `--name` (or `--name=value`) appears before a `--` terminator.
+    static func optionGiven(_ name: String, in arguments: [String]) -> Bool {
+        for argument in arguments.dropFirst() {
+            if argument == "--" { return false }
+            if argument == name || argument.hasPrefix(name + "=") { return true }
+        }
+        return false
+    }
+}
+
+/// A job's progress on standard error: a bar of windows rendered, then a line per later stage
+/// (stitching, encoding); drawn only when something changed.
+final class JobProgressBar: @unchecked Sendable {
+    private let line = ProgressLine()
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var lastDone = -1
+    private var lastState: Longshot_V1_JobState?
+
+    func show(_ detail: Longshot_V1_JobDetail) {
+        let total = max(detail.windows.count, 1)
+        let pastRendering = [.stitching, .encoding, .succeeded].contains(detail.state)
+        let done = pastRendering ? total : min(detail.windowsDone, total)
+        if done != lastDone, detail.state != .queued || lastDone >= 0 {
+            lastDone = done
+            line.update("windows", done: done, total: total)
+        }
+        if detail.state != lastState {
+            lastState = detail.state
+            switch detail.state {
+            case .queued: note("queued: waiting for a worker")
+            case .stitching, .encoding: note("\(detail.state.word)...")
+            case .failed, .cancelled: if isTerminal, lastDone >= 0, lastDone < total { note("") }
+            default: break
+            }
+        }
+    }
+}

@@ -66,7 +66,7 @@ let package = Package(
             name: "LongshotWorker",
             dependencies: [
                 "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotEngines",
-                "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender",
+                "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender", "LongshotClient",
             ]),
         .target(name: "LongshotClient", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotWire"]),
         .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport"]),

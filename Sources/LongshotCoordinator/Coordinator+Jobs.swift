@@ -1,0 +1,199 @@
+import Foundation
+import LongshotEngines
+import LongshotJob
+import LongshotProtocol
+import LongshotStore
+import LongshotWire
+
+extension Coordinator {
+    func submit(_ r: Longshot_V1_SubmitJob) async throws -> Longshot_V1_Response.OneOf_Body {
+        let spec: JobSpec
+        do {
+            spec = try JobSpec(wire: r.spec)
+            try spec.validate(knownEngines: EngineCatalog.names)
+        } catch {
+            throw RequestError(.invalidArgument, error.description)
+        }
+        guard spec.fusion == .independent else {
+            throw RequestError(
+                .invalidArgument,
+                "fusion: the farm renders --fusion independent for now; codenoise across machines is not supported yet (use `longshot render` for codenoise in one process)")
+        }
+        let plan: JobPlan
+        do {
+            plan = try JobCatalog.plan(for: spec)
+        } catch {
+            throw RequestError(.invalidArgument, "\(error)")
+        }
+        let id = FarmStore.newJobID()
+        let json = try JobCatalog.encode(spec)
+        let spans = plan.windows.windows.map { WindowSpan(index: $0.index, firstFrame: $0.start, frameCount: $0.count) }
+        let maxAttempts = config.maxAttempts
+        let priority = Int(r.spec.priority)
+        try await database.run {
+            try $0.insertJob(id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts)
+        }
+        log.info("job \(id) submitted: \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
+        events.publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
+        return .jobSubmitted(.with { $0.jobID = id })
+    }
+
+    func listJobs(_ r: Longshot_V1_ListJobs) async throws -> Longshot_V1_Response.OneOf_Body {
+        let states = r.states.compactMap(JobState.init(wire:))
+        let limit = r.limit == 0 ? 100 : Int(min(r.limit, 1000))
+        let records = try await database.run { store in
+            try store.listJobs(states: states.isEmpty ? nil : states, limit: limit).map { job in
+                (job, try store.windowCounts(jobID: job.id))
+            }
+        }
+        return .jobList(.with {
+            $0.jobs = records.map { job, counts in
+                let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
+                return .with {
+                    $0.id = job.id
+                    $0.state = job.state.wire
+                    $0.prompt = spec?.promptText ?? ""
+                    $0.durationSeconds = spec?.duration ?? 0
+                    $0.engine = spec?.engine ?? ""
+                    $0.priority = Int32(job.priority)
+                    $0.windowsTotal = UInt32(job.windowCount)
+                    $0.windowsDone = UInt32(counts[.done] ?? 0)
+                    $0.createdAtMs = job.createdAt.milliseconds
+                    $0.updatedAtMs = job.updatedAt.milliseconds
+                }
+            }
+        })
+    }
+
+    func showJob(_ r: Longshot_V1_ShowJob) async throws -> Longshot_V1_Response.OneOf_Body {
+        let id = r.jobID
+        let found = try await database.run { store -> (JobRecord, [WindowRecord], [AttemptRecord], [WorkerRecord])? in
+            guard let job = try store.job(id) else { return nil }
+            return (job, try store.windows(jobID: id), try store.attempts(jobID: id), try store.listWorkers())
+        }
+        guard let (job, windows, attempts, workers) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        let names = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let lastAttempt = Dictionary(grouping: attempts, by: \.windowIndex).mapValues { $0.max { $0.id < $1.id }! }
+        let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
+        return .jobDetail(.with {
+            $0.id = job.id
+            $0.state = job.state.wire
+            if let spec { $0.spec = spec.wire }
+            $0.spec.priority = Int32(job.priority)
+            $0.createdAtMs = job.createdAt.milliseconds
+            $0.updatedAtMs = job.updatedAt.milliseconds
+            $0.error = job.error ?? ""
+            $0.outputPath = job.outputPath ?? ""
+            $0.outputBytes = UInt64(max(job.outputBytes ?? 0, 0))
+            $0.windows = windows.map { w in
+                let attempt = lastAttempt[w.index]
+                let owner = w.leaseOwner ?? attempt?.workerID
+                return .with {
+                    $0.index = UInt32(w.index)
+                    $0.firstFrame = UInt32(w.firstFrame)
+                    $0.frameCount = UInt32(w.frameCount)
+                    $0.state = w.state.wire
+                    $0.attempts = UInt32(w.attempts)
+                    $0.worker = owner.map { names[$0] ?? $0 } ?? ""
+                    $0.durationMs = UInt64(max(w.durationMs ?? 0, 0))
+                    $0.digest = w.resultDigest ?? ""
+                    $0.error = attempt?.error ?? ""
+                }
+            }
+        })
+    }
+
+    func rerun(_ r: Longshot_V1_Rerun) async throws -> Longshot_V1_Response.OneOf_Body {
+        let id = r.jobID
+        guard let job = try await database.run({ try $0.job(id) }) else { throw RequestError(.notFound, "no job with id \(id)") }
+        let selection: RerunSelection
+        if !r.windows.isEmpty {
+            let bad = r.windows.filter { Int($0) >= job.windowCount }
+            guard bad.isEmpty else {
+                throw RequestError(.invalidArgument, "job \(id) has windows 0-\(job.windowCount - 1); no window \(bad.map(String.init).joined(separator: ", "))")
+            }
+            selection = .windows(r.windows.map(Int.init))
+        } else {
+            selection = r.failedOnly ? .failedOnly : .all
+        }
+        guard !finishing.withLock({ $0.contains(id) }) else {
+            throw RequestError(.conflict, "job \(id) is being stitched and encoded right now; rerun it when that is over")
+        }
+        let count = try await database.run { try $0.rerun(jobID: id, windows: selection) }
+        events.publish(.make(.jobState, job: id, "rerun of \(count) window(s)"))
+        await finishIfComplete(jobID: id)
+        return .ack(.with { $0.message = "\(count) window(s) will be rendered again" })
+    }
+
+    func cancel(_ r: Longshot_V1_Cancel) async throws -> Longshot_V1_Response.OneOf_Body {
+        let id = r.jobID
+        guard try await database.run({ try $0.job(id) }) != nil else { throw RequestError(.notFound, "no job with id \(id)") }
+        let changed = try await database.run { try $0.cancel(jobID: id) }
+        events.publish(.with {
+            $0.kind = .jobState
+            $0.jobID = id
+            $0.jobState = .cancelled
+            $0.message = "cancelled"
+        })
+        return .ack(.with { $0.message = changed ? "cancelled" : "the job had already ended" })
+    }
+
+    func fetchVideo(_ r: Longshot_V1_FetchVideo) async throws -> Longshot_V1_Response.OneOf_Body {
+        let id = r.jobID
+        guard let job = try await database.run({ try $0.job(id) }) else { throw RequestError(.notFound, "no job with id \(id)") }
+        guard job.state == .succeeded, let path = job.outputPath else {
+            throw RequestError(.conflict, "job \(id) is \(job.state.rawValue); its video exists once it has succeeded")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw RequestError(.notFound, "the video of job \(id) is missing from the coordinator's data directory (\(path)); rerun the job")
+        }
+        defer { try? handle.close() }
+        let total = try handle.seekToEnd()
+        let offset = min(r.offset, total)
+        let chunk = Int(min(r.maxBytes == 0 ? UInt32(WireProtocol.defaultVideoChunkBytes) : r.maxBytes, UInt32(WireProtocol.defaultVideoChunkBytes)))
+        try handle.seek(toOffset: offset)
+        let data = try handle.read(upToCount: chunk) ?? Data()
+        return .videoChunk(.with {
+            $0.data = data
+            $0.offset = offset
+            $0.totalBytes = total
+            $0.eof = offset + UInt64(data.count) >= total
+        })
+    }
+
+    func logs(_ r: Longshot_V1_GetLogs) async throws -> Longshot_V1_Response.OneOf_Body {
+        let id = r.jobID
+        let limit = r.tail == 0 ? 200 : Int(min(r.tail, 5000))
+        let found = try await database.run { store -> ([EventRecord], [AttemptRecord])? in
+            guard try store.job(id) != nil else { return nil }
+            return (try store.recentEvents(jobID: id, limit: limit), try store.attempts(jobID: id))
+        }
+        guard let (events, attempts) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        var lines: [Longshot_V1_LogLine] = events.map { e in
+            .with {
+                $0.timeMs = e.time.milliseconds
+                $0.level = e.kind.contains("fail") ? "error" : "info"
+                $0.jobID = id
+                if let w = e.windowIndex { $0.window = UInt32(w) }
+                $0.message = "\(e.kind): \(e.message)"
+            }
+        }
+        for a in attempts where a.error != nil || a.logTail != nil {
+            lines.append(.with {
+                $0.timeMs = (a.endedAt ?? a.startedAt).milliseconds
+                $0.level = "error"
+                $0.jobID = id
+                $0.window = UInt32(a.windowIndex)
+                $0.worker = a.workerID
+                $0.message = "attempt \(a.id) \(a.outcome.rawValue): \(a.error ?? "")" + (a.logTail.map { "\n\($0)" } ?? "")
+            })
+        }
+        if r.hasWindow { lines = lines.filter { $0.hasWindow && $0.window == r.window } }
+        lines.sort { $0.timeMs < $1.timeMs }
+        return .logs(.with { $0.lines = Array(lines.suffix(limit)) })
+    }
+}
+
+extension Date {
+    var milliseconds: Int64 { Int64(timeIntervalSince1970 * 1000) }
+}

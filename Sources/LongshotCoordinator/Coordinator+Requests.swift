@@ -1,0 +1,72 @@
+import Foundation
+import LongshotProtocol
+import LongshotStore
+
+extension Coordinator {
+    /// Answers one request. Never throws: garbage, a wrong token or version, or a failing handler all
+    /// become an error reply, and the coordinator keeps serving.
+    func handle(_ bytes: Data) async -> Data {
+        let request: Longshot_V1_Request
+        do {
+            request = try Longshot_V1_Request(serializedBytes: bytes)
+        } catch {
+            let reply = Longshot_V1_Response.error(.invalidArgument, "not a Longshot request (\(bytes.count) bytes): \(error)")
+            return (try? reply.serializedData()) ?? Data()
+        }
+        let response: Longshot_V1_Response
+        do {
+            if let rejection = request.header.rejection(expectedToken: config.token) {
+                response = Longshot_V1_Response(body: .error(rejection))
+            } else if let body = request.body {
+                response = Longshot_V1_Response(body: try await route(body))
+            } else {
+                response = .error(.invalidArgument, "the request has no body")
+            }
+        } catch let error as RequestError {
+            response = .error(error.code, error.message)
+        } catch let error as PostgresError where error.isConnectionFailure {
+            response = .error(.unavailable, "the coordinator's database is unavailable; retry shortly")
+        } catch let error as FarmStoreError {
+            switch error {
+            case .unknownJob: response = .error(.notFound, error.description)
+            case .unknownWorker: response = .error(.notFound, error.description)
+            }
+        } catch {
+            log.error("request failed: \(String(reflecting: error))")
+            response = .error(.internal, "\(error)")
+        }
+        return (try? response.serializedData()) ?? Data()
+    }
+
+    private func route(_ body: Longshot_V1_Request.OneOf_Body) async throws -> Longshot_V1_Response.OneOf_Body {
+        switch body {
+        case .registerWorker(let r): return try await registerWorker(r)
+        case .heartbeat(let r): return try await heartbeat(r)
+        case .acquireLease(let r): return try await acquireLease(r)
+        case .renewLease(let r): return try await renewLease(r)
+        case .reportProgress(let r): return reportProgress(r)
+        case .reportResult(let r): return try await reportResult(r)
+        case .reportFailure(let r): return try await reportFailure(r)
+        case .submitJob(let r): return try await submit(r)
+        case .getStatus: return try await status()
+        case .listJobs(let r): return try await listJobs(r)
+        case .showJob(let r): return try await showJob(r)
+        case .rerun(let r): return try await rerun(r)
+        case .cancel(let r): return try await cancel(r)
+        case .fetchVideo(let r): return try await fetchVideo(r)
+        case .getLogs(let r): return try await logs(r)
+        case .workerAdmin(let r): return try await workerAdmin(r)
+        }
+    }
+}
+
+/// A request the coordinator refuses, with the code and message the client sees.
+struct RequestError: Error {
+    var code: Longshot_V1_ErrorCode
+    var message: String
+
+    init(_ code: Longshot_V1_ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}

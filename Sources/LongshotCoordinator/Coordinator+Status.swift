@@ -1,0 +1,63 @@
+import Foundation
+import LongshotProtocol
+import LongshotStore
+
+extension Coordinator {
+    func status() async throws -> Longshot_V1_Response.OneOf_Body {
+        let (workers, jobCounts, windowCounts) = try await database.run { store in
+            (try store.listWorkers(), try store.jobStateCounts(), try store.windowStateCounts())
+        }
+        let host = ProcessInfo.processInfo.hostName
+        return .clusterStatus(.with {
+            $0.coordinator = .with {
+                $0.pid = UInt32(getpid())
+                $0.host = host
+                $0.version = config.version
+                $0.startedAtMs = startedAt.milliseconds
+                $0.listen = boundAddress ?? config.listen
+                $0.events = events.address
+            }
+            $0.workers = workers.map { w in
+                .with {
+                    $0.workerID = w.id
+                    $0.name = w.name
+                    $0.host = w.host
+                    $0.pid = UInt32(clamping: w.pid)
+                    $0.state = w.state.wire
+                    $0.engine = w.engine
+                    $0.slots = UInt32(clamping: w.slots)
+                    if let current = w.currentWindows.first { $0.current = "\(current.jobID)/\(current.index)" }
+                    $0.lastSeenMs = w.lastSeenAt.milliseconds
+                }
+            }
+            $0.queue = .with {
+                $0.queued = UInt32(jobCounts[.queued] ?? 0)
+                $0.running = UInt32(jobCounts[.running] ?? 0)
+                $0.stitching = UInt32(jobCounts[.stitching] ?? 0)
+                $0.encoding = UInt32(jobCounts[.encoding] ?? 0)
+                $0.succeeded = UInt32(jobCounts[.succeeded] ?? 0)
+                $0.failed = UInt32(jobCounts[.failed] ?? 0)
+                $0.cancelled = UInt32(jobCounts[.cancelled] ?? 0)
+                $0.windowsPending = UInt32(windowCounts[.pending] ?? 0)
+                $0.windowsLeased = UInt32(windowCounts[.leased] ?? 0)
+            }
+        })
+    }
+
+    func workerAdmin(_ r: Longshot_V1_WorkerAdmin) async throws -> Longshot_V1_Response.OneOf_Body {
+        let name = r.name
+        guard let worker = try await database.run({ try $0.listWorkers().first { $0.name == name } }) else {
+            throw RequestError(.notFound, "no worker named '\(name)'; `longshot status` lists them")
+        }
+        let drain: Bool
+        switch r.action {
+        case .drain, .block: drain = true
+        case .unblock: drain = false
+        default: throw RequestError(.invalidArgument, "worker action must be drain, block or unblock")
+        }
+        _ = try await database.run { try $0.setWorkerDrain(workerID: worker.id, drain) }
+        let verb = r.action == .unblock ? "unblocked: takes work again" : "takes no new windows (it finishes the ones it holds)"
+        events.publish(.make(.log, "worker \(name) \(verb)"))
+        return .ack(.with { $0.message = "worker \(name) \(verb)" })
+    }
+}

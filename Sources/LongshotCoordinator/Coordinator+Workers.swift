@@ -1,0 +1,138 @@
+import Foundation
+import LongshotDigest
+import LongshotJob
+import LongshotProtocol
+import LongshotStore
+import LongshotWire
+
+extension Coordinator {
+    func registerWorker(_ r: Longshot_V1_RegisterWorker) async throws -> Longshot_V1_Response.OneOf_Body {
+        guard !r.name.isEmpty, !r.engine.isEmpty else {
+            throw RequestError(.invalidArgument, "a worker needs a name and an engine")
+        }
+        let info = WorkerInfo(
+            name: r.name, host: r.host, pid: Int(r.pid), engine: r.engine, slots: Int(max(r.slots, 1)), version: r.version)
+        let id = try await database.run { try $0.registerWorker(info) }
+        log.info("worker \(r.name) (\(id)) joined from \(r.host) pid \(r.pid): engine \(r.engine), \(r.slots) slot(s)")
+        events.publish(.make(.workerJoined, "worker \(r.name) joined (\(r.engine), \(r.slots) slots)"))
+        return .workerRegistered(.with {
+            $0.workerID = id
+            $0.heartbeatIntervalMs = UInt32(config.heartbeatInterval.milliseconds)
+            $0.leaseTtlMs = UInt32(config.leaseTTL.milliseconds)
+        })
+    }
+
+    func heartbeat(_ r: Longshot_V1_Heartbeat) async throws -> Longshot_V1_Response.OneOf_Body {
+        guard try await database.run({ try $0.heartbeat(workerID: r.workerID) }) else {
+            throw RequestError(.notFound, "unknown worker \(r.workerID): register again")
+        }
+        return .heartbeatAck(Longshot_V1_HeartbeatAck())
+    }
+
+    func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {
+        let ttl = config.leaseTTL
+        guard let lease = try await database.run({ try $0.acquireLease(workerID: r.workerID, ttl: ttl) }) else {
+            return .noWork(.with { $0.retryAfterMs = 300 })
+        }
+        let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
+        events.publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"))
+        return .leaseGranted(.with {
+            $0.leaseID = lease.leaseID
+            $0.jobID = lease.jobID
+            $0.windowIndex = UInt32(lease.windowIndex)
+            $0.firstFrame = UInt32(lease.firstFrame)
+            $0.frameCount = UInt32(lease.frameCount)
+            $0.job = plan.spec.wire
+            $0.expiresAtMs = Int64(lease.expiresAt.timeIntervalSince1970 * 1000)
+            $0.stepBegin = 0
+            $0.stepEnd = UInt32(plan.spec.steps)
+        })
+    }
+
+    func renewLease(_ r: Longshot_V1_RenewLease) async throws -> Longshot_V1_Response.OneOf_Body {
+        let ttl = config.leaseTTL
+        guard try await database.run({ try $0.renewLease(leaseID: r.leaseID, ttl: ttl) }) else {
+            throw RequestError(.leaseLost, "lease \(r.leaseID) is no longer yours (expired, cancelled or rerun): drop the work")
+        }
+        return .leaseRenewed(.with {
+            $0.expiresAtMs = Int64((Date().timeIntervalSince1970 + ttl.secondsValue) * 1000)
+        })
+    }
+
+    func reportProgress(_ r: Longshot_V1_ReportProgress) -> Longshot_V1_Response.OneOf_Body {
+        progress.withLock { $0[r.leaseID] = (r.step, r.steps) }
+        events.publish(.with {
+            $0.kind = .windowProgress
+            $0.message = "lease \(r.leaseID): step \(r.step)/\(r.steps)"
+            $0.step = r.step
+            $0.steps = r.steps
+        })
+        return .ack(Longshot_V1_Ack())
+    }
+
+    func reportResult(_ r: Longshot_V1_ReportResult) async throws -> Longshot_V1_Response.OneOf_Body {
+        // Validate the upload against the window it claims to be before anything is stored.
+        guard let window = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) else {
+            throw RequestError(.leaseLost, "lease \(r.leaseID) is not current: the result was discarded")
+        }
+        let plan = try jobs.plan(jobID: window.jobID, specJSON: window.spec)
+        let latents: [Float]
+        do {
+            latents = try r.latents.latents(frames: window.frameCount, layout: plan.layout)
+        } catch {
+            throw RequestError(.invalidArgument, "result for job \(window.jobID) window \(window.index): \(error)")
+        }
+        let digest = SHA256.hex(floats: latents)
+        guard r.digest.isEmpty || r.digest == digest else {
+            throw RequestError(.invalidArgument, "result for window \(window.index): digest \(r.digest) does not match the data (\(digest))")
+        }
+        let bytes = latents.withUnsafeBytes { Array($0) }
+        let started = window.leasedAt
+        let duration = Int64(max(0, Date().timeIntervalSince(started)) * 1000)
+        let outcome = try await database.run {
+            try $0.completeLease(leaseID: r.leaseID, result: bytes, digest: digest, durationMs: duration)
+        }
+        progress.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        switch outcome {
+        case .committed:
+            events.publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"))
+            await finishIfComplete(jobID: window.jobID)
+            return .ack(.with { $0.message = "committed" })
+        case .alreadyDone:
+            return .ack(.with { $0.message = "already done" })
+        case .staleLease:
+            throw RequestError(.leaseLost, "lease \(r.leaseID) expired before its result arrived: the result was discarded")
+        }
+    }
+
+    func reportFailure(_ r: Longshot_V1_ReportFailure) async throws -> Longshot_V1_Response.OneOf_Body {
+        let backoff = config.retryBackoff
+        let window = try await database.run { try $0.windowForLease(leaseID: r.leaseID) }
+        let failure = try await database.run {
+            try $0.failLease(leaseID: r.leaseID, error: r.error, logTail: r.logTail, backoff: backoff)
+        }
+        progress.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        if let window {
+            let what: String
+            switch failure.outcome {
+            case .retrying(let notBefore): what = "will retry after \(ISO8601DateFormatter().string(from: notBefore))"
+            case .windowFailed: what = "attempts used up: the job failed"
+            case .staleLease: what = "lease was no longer current"
+            }
+            log.info("job \(window.jobID) window \(window.index) failed: \(r.error) (\(what))")
+            events.publish(.make(.windowFailed, job: window.jobID, window: window.index, "window \(window.index) failed: \(r.error); \(what)"))
+        }
+        return .ack(Longshot_V1_Ack())
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let c = components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
+    }
+    var secondsValue: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import LongshotProtocol
+import LongshotStore
+import LongshotTransport
+import Synchronization
+
+/// The coordinator: validates and stores jobs, grants leases to workers that pull, expires leases of
+/// silent workers, retries failed windows, stitches and encodes finished jobs, publishes events.
+///
+/// Everything it knows is in PostgreSQL: kill it at any point, start it again, and it carries on from
+/// the database (finished windows are never recomputed; a job caught mid-encode is encoded again).
+public final class Coordinator: Sendable {
+    public let config: CoordinatorConfig
+    let database: FarmDatabase
+    let events: EventBus
+    let jobs = JobCatalog()
+    let log: CoordinatorLog
+    let startedAt = Date()
+    let finishing = Mutex<Set<String>>([])
+    /// Live step progress of leases, for `status` and `watch` (not state: lost on restart, refreshed by workers).
+    let progress = Mutex<[String: (step: UInt32, steps: UInt32)]>([:])
+    private let server: Mutex<RepServer?> = Mutex(nil)
+    private let stopped = Atomic<Bool>(false)
+
+    /// Connects to PostgreSQL (waiting for it), applies migrations and opens the event socket.
+    public init(config: CoordinatorConfig) throws {
+        self.config = config
+        self.log = CoordinatorLog()
+        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+        database = try FarmDatabase(url: config.databaseURL, retryFor: config.databaseRetry, blockAfterFailures: config.blockAfterFailures)
+        events = try EventBus(listen: config.events)
+    }
+
+    /// The control address actually bound (resolves port 0).
+    public var boundAddress: String? { server.withLock { $0?.boundAddress } }
+    public var eventsAddress: String { events.address }
+
+    /// Serves until `stop()`.
+    public func run() async throws {
+        let repServer = try RepServer(
+            listen: config.listen, contexts: config.contexts,
+            oversizeReply: { size, limit in Longshot_V1_Response.tooLargeReply(size: size, limit: limit) }
+        ) { [self] bytes in await self.handle(bytes) }
+        server.withLock { $0 = repServer }
+        log.info("coordinator \(config.version) listening on \(repServer.boundAddress), events on \(events.address), data in \(config.dataDirectory.path)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await repServer.run() }
+            group.addTask { await self.sweepLoop() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Stops serving; in-flight database transactions complete or roll back on their own.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        log.info("stopping")
+        server.withLock { $0?.close() }
+        events.close()
+    }
+
+    var isStopped: Bool { stopped.load(ordering: .relaxed) }
+    /// True once `stop()` was called.
+    public var isStoppedPublic: Bool { isStopped }
+}
+
+/// The coordinator's log: timestamped lines on standard error.
+struct CoordinatorLog: Sendable {
+    func info(_ message: String) { write("info", message) }
+    func error(_ message: String) { write("error", message) }
+    private func write(_ level: String, _ message: String) {
+        let line = "\(ISO8601DateFormatter().string(from: Date())) \(level) coordinator \(message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

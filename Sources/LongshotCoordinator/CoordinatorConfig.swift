@@ -1,0 +1,48 @@
+import Foundation
+
+/// How a coordinator runs.
+public struct CoordinatorConfig: Sendable {
+    /// The control address workers and clients dial (REQ/REP), e.g. tcp://0.0.0.0:7700.
+    public var listen: String
+    /// The events address (PUB) for `watch`.
+    public var events: String
+    public var databaseURL: String
+    /// Where finished videos are written.
+    public var dataDirectory: URL
+    public var token: String
+    public var version: String
+    /// How long a lease lasts without renewal.
+    public var leaseTTL: Duration = .seconds(15)
+    /// How often workers heartbeat.
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// A worker silent this long is offline and loses its leases (a dead worker is noticed within 10 s).
+    public var workerTimeout: Duration = .seconds(6)
+    /// Attempts per window before it fails (and its job with it).
+    public var maxAttempts: Int = 4
+    /// First retry delay; doubles with each failed attempt.
+    public var retryBackoff: Duration = .seconds(1)
+    /// Failures of one worker on one job after which it is blocked for that job.
+    public var blockAfterFailures: Int = 2
+    /// Concurrent request handlers.
+    public var contexts: Int = 16
+    /// How long the coordinator waits for PostgreSQL when it is down.
+    public var databaseRetry: Duration = .seconds(120)
+
+    public init(listen: String, events: String, databaseURL: String, dataDirectory: URL, token: String, version: String) {
+        self.listen = listen
+        self.events = events
+        self.databaseURL = databaseURL
+        self.dataDirectory = dataDirectory
+        self.token = token
+        self.version = version
+    }
+
+    /// The events address that goes with a control address: the next port, or `-events` on an ipc path.
+    public static func defaultEvents(for listen: String) -> String {
+        if listen.hasPrefix("ipc://") { return listen + "-events" }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            return listen
+        }
+        return String(listen[...colon]) + String(port + 1)
+    }
+}

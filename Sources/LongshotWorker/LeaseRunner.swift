@@ -1,0 +1,104 @@
+import Foundation
+import LongshotDigest
+import LongshotEngines
+import LongshotJob
+import LongshotProtocol
+import LongshotRender
+import LongshotWire
+import Synchronization
+
+/// Why a lease's work stopped early.
+enum LeaseStop: Error {
+    /// The coordinator took the lease back (expired, cancelled, rerun): drop the work.
+    case revoked
+}
+
+/// Works one lease: renders the window on its own thread while renewing the lease, reports progress,
+/// then uploads the result (retrying while the coordinator is away) or the failure.
+struct LeaseRunner: Sendable {
+    let lease: Longshot_V1_LeaseGranted
+    let client: CoordinatorLink
+    let log: WorkerLog
+    let ttl: Duration
+
+    func run() async {
+        let id = lease.leaseID
+        let revoked = Atomic<Bool>(false)
+        let lastProgress = Mutex<ContinuousClock.Instant>(.now)
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: ttl / 3)
+                if Task.isCancelled { return }
+                do {
+                    _ = try await client.call(.renewLease(.with { $0.leaseID = id }))
+                } catch let error as FarmCallError where error.isLeaseLost {
+                    log.info("lease \(id) was taken back: \(error.message)")
+                    revoked.store(true, ordering: .relaxed)
+                    return
+                } catch {
+                    log.error("renewing lease \(id): \(error)")
+                }
+            }
+        }
+        defer { renewal.cancel() }
+
+        let started = ContinuousClock.now
+        let job = lease.jobID, index = Int(lease.windowIndex)
+        do {
+            let spec = try JobSpec(wire: lease.job)
+            let denoiser = try EngineCatalog.denoiser(for: spec)
+            let renderer = try WindowRenderer(spec: spec, denoiser: denoiser)
+            let window = renderer.plan.windows.windows[index]
+            guard window.start == Int(lease.firstFrame), window.count == Int(lease.frameCount) else {
+                throw WorkerError("window \(index) of \(job) is frames \(lease.firstFrame)+\(lease.frameCount) at the coordinator but \(window.start)+\(window.count) here: versions differ?")
+            }
+            log.info("job \(job) window \(index): rendering \(window.count) latent frames, \(spec.steps) steps")
+            let progressClient = client
+            let latents = try await onThread(name: "window-\(index)") {
+                try renderer.render(window: index) { step in
+                    if revoked.load(ordering: .relaxed) { throw LeaseStop.revoked }
+                    let due = lastProgress.withLock { last -> Bool in
+                        guard ContinuousClock.now - last > .milliseconds(250) || step == spec.steps else { return false }
+                        last = .now
+                        return true
+                    }
+                    if due {
+                        let report = Longshot_V1_ReportProgress.with {
+                            $0.leaseID = id
+                            $0.step = UInt32(step)
+                            $0.steps = UInt32(spec.steps)
+                        }
+                        Task { _ = try? await progressClient.call(.reportProgress(report)) }
+                    }
+                }
+            }
+            let tensor = try Longshot_V1_Tensor(latents: latents, frames: window.count, layout: renderer.plan.layout)
+            let result = Longshot_V1_ReportResult.with {
+                $0.leaseID = id
+                $0.latents = tensor
+                $0.digest = SHA256.hex(floats: latents)
+            }
+            let elapsed = ContinuousClock.now - started
+            try await client.callRetrying(.reportResult(result), for: .seconds(300))
+            log.info("job \(job) window \(index): done in \(elapsed), result uploaded")
+        } catch LeaseStop.revoked {
+            log.info("job \(job) window \(index): dropped, the lease was taken back")
+        } catch let error as FarmCallError where error.isLeaseLost {
+            log.info("job \(job) window \(index): result discarded by the coordinator: \(error.message)")
+        } catch {
+            log.error("job \(job) window \(index) failed: \(error)")
+            let failure = Longshot_V1_ReportFailure.with {
+                $0.leaseID = id
+                $0.error = "\(error)"
+                $0.logTail = log.tail()
+            }
+            try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
+        }
+    }
+}
+
+/// An error of the worker itself, with its message.
+struct WorkerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

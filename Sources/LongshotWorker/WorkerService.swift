@@ -1,0 +1,138 @@
+import Foundation
+import LongshotProtocol
+import Synchronization
+
+/// A worker: registers with the coordinator, pulls leases into its slots, renders, uploads, heartbeats.
+///
+/// It connects out, so a worker can run on any machine that reaches the coordinator's address. While the
+/// coordinator is away it retries with backoff; on `stop()` (SIGTERM) it takes no new leases, finishes
+/// the windows it holds and returns.
+public final class WorkerService: Sendable {
+    public let config: WorkerConfig
+    public let log: WorkerLog
+    private let link: CoordinatorLink
+    private let state = Mutex<State>(State())
+
+    struct State {
+        var workerID = ""
+        var stopping = false
+        var active: Set<String> = []
+        var ttl: Duration = .seconds(15)
+        var heartbeat: Duration = .seconds(1)
+    }
+
+    public init(config: WorkerConfig) throws {
+        self.config = config
+        self.log = WorkerLog(name: config.name)
+        self.link = try CoordinatorLink(address: config.coordinator, token: config.token)
+    }
+
+    /// Asks the worker to finish what it holds and return from `run()`.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        log.info("stopping: finishing \(state.withLock { $0.active.count }) window(s), taking no new ones")
+    }
+
+    private var stopping: Bool { state.withLock { $0.stopping } }
+
+    /// Runs until `stop()`; throws only for errors that retrying cannot fix (a wrong token or version).
+    public func run() async throws {
+        try await register()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.heartbeatLoop() }
+            for slot in 0..<config.slots {
+                group.addTask { try await self.slotLoop(slot) }
+            }
+            // Slots return when stopping; then end the heartbeat too.
+            var finishedSlots = 0
+            while let _ = try await group.next() {
+                finishedSlots += 1
+                if finishedSlots == config.slots { group.cancelAll() }
+            }
+        }
+        log.info("stopped")
+    }
+
+    private func register() async throws {
+        var pause = Duration.milliseconds(200)
+        while !stopping {
+            let request = Longshot_V1_RegisterWorker.with {
+                $0.name = config.name
+                $0.host = config.host
+                $0.pid = UInt32(getpid())
+                $0.engine = config.engine
+                $0.slots = UInt32(config.slots)
+                $0.version = config.version
+            }
+            do {
+                if case .workerRegistered(let r) = try await link.call(.registerWorker(request)) {
+                    state.withLock {
+                        $0.workerID = r.workerID
+                        $0.ttl = .milliseconds(Int(max(r.leaseTtlMs, 1000)))
+                        $0.heartbeat = .milliseconds(Int(max(r.heartbeatIntervalMs, 200)))
+                    }
+                    log.info("registered as \(r.workerID) with \(config.coordinator) (engine \(config.engine), \(config.slots) slot(s))")
+                    return
+                }
+            } catch where error.isRetryable {
+                log.info("coordinator not reachable (\(error.message)); retrying in \(pause)")
+            } catch {
+                throw WorkerError("the coordinator refused this worker: \(error.message)")
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
+    }
+
+    private func heartbeatLoop() async throws {
+        while !Task.isCancelled {
+            let (id, active, interval) = state.withLock { ($0.workerID, Array($0.active), $0.heartbeat) }
+            try await Task.sleep(for: interval)
+            do {
+                _ = try await link.call(.heartbeat(.with {
+                    $0.workerID = id
+                    $0.activeLeaseIds = active
+                }))
+            } catch where error.code == .notFound {
+                log.info("the coordinator forgot this worker; registering again")
+                try await register()
+            } catch {
+                // Unreachable: the slots notice too; keep beating.
+            }
+        }
+    }
+
+    private func slotLoop(_ slot: Int) async throws {
+        var pause = Duration.milliseconds(200)
+        while !stopping {
+            let (id, ttl) = state.withLock { ($0.workerID, $0.ttl) }
+            let reply: Longshot_V1_Response.OneOf_Body
+            do {
+                reply = try await link.call(.acquireLease(.with {
+                    $0.workerID = id
+                    $0.freeSlots = 1
+                }))
+                pause = .milliseconds(200)
+            } catch where error.code == .notFound {
+                try await register()
+                continue
+            } catch {
+                log.info("slot \(slot): \(error.message); retrying in \(pause)")
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+                continue
+            }
+            switch reply {
+            case .leaseGranted(let lease):
+                state.withLock { _ = $0.active.insert(lease.leaseID) }
+                await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl).run()
+                state.withLock { _ = $0.active.remove(lease.leaseID) }
+            case .noWork(let wait):
+                try await Task.sleep(for: .milliseconds(Int(min(max(wait.retryAfterMs, 50), 5000))))
+            default:
+                log.error("slot \(slot): unexpected reply to acquire")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import LongshotCoordinator
+import LongshotRender
+
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator", abstract: "Run the coordinator: jobs, leases, stitching and encoding.")
+
+    @Option(help: "Control address (REQ/REP) for workers and clients.")
+    var listen = "tcp://0.0.0.0:7700"
+
+    @Option(help: "Events address (PUB) for `watch` (default: the control port + 1).")
+    var events: String?
+
+    @Option(help: "PostgreSQL URL (or LONGSHOT_DATABASE_URL).")
+    var database: String?
+
+    @Option(help: "Where finished videos are kept.")
+    var dataDir = "./longshot-data"
+
+    @Option(help: "The cluster token (or LONGSHOT_TOKEN): requests without it are refused.")
+    var token: String?
+
+    @Option(help: "Seconds a lease lasts without renewal.")
+    var leaseTtl: Int = 15
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let url = database ?? env["LONGSHOT_DATABASE_URL"] else {
+            throw fail("database: give --database URL or set LONGSHOT_DATABASE_URL")
+        }
+        guard let token = token ?? env["LONGSHOT_TOKEN"], !token.isEmpty else {
+            throw fail("token: give --token or set LONGSHOT_TOKEN (any secret string; workers and clients need the same)")
+        }
+        guard (1...3600).contains(leaseTtl) else { throw fail("lease-ttl: \(leaseTtl) s is out of range 1-3600") }
+        var config = CoordinatorConfig(
+            listen: listen, events: events ?? CoordinatorConfig.defaultEvents(for: listen), databaseURL: url,
+            dataDirectory: URL(fileURLWithPath: dataDir), token: token, version: Provenance.version)
+        config.leaseTTL = .seconds(leaseTtl)
+        let coordinator: Coordinator
+        do {
+            coordinator = try Coordinator(config: config)
+        } catch {
+            throw fail("cannot start the coordinator: \(error)")
+        }
+        let trap = SignalTrap { _ in coordinator.stop() }
+        defer { withExtendedLifetime(trap) {} }
+        do {
+            try await coordinator.run()
+        } catch {
+            if !(coordinator.isStoppedPublic) { throw fail("coordinator: \(error)") }
+        }
+    }
+}

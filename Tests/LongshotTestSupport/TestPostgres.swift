@@ -4,8 +4,11 @@ import LongshotStore
 /// A throwaway PostgreSQL server for tests: started once per test process in a fresh directory under
 /// `/tmp`, stopped and deleted when the process exits. Each test asks for its own fresh database.
 public enum TestPostgres {
+    private static let prefix = "longshot-test-pg-"
+
     private static let started: Result<LocalPostgresServer, any Error> = Result {
-        let directory = "/tmp/longshot-test-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        removeAbandonedServers()
+        let directory = "/tmp/\(prefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let server = try LocalPostgresServer(directory: directory, port: 5432, database: "postgres")
         try server.start()
         atexit { TestPostgres.tearDown() }
@@ -22,6 +25,18 @@ public enum TestPostgres {
         let name = "test_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         try server.createDatabase(name)
         return server.url(database: name)
+    }
+
+    /// Stops and deletes servers left behind by test processes that crashed (their pid is gone).
+    static func removeAbandonedServers() {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+        for entry in entries where entry.hasPrefix(prefix) {
+            let pid = entry.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            guard let pid, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let directory = "/tmp/" + entry
+            try? LocalPostgresServer(directory: directory).stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     /// Stops the server and removes its directory (registered with `atexit`).

@@ -1,1 +1,1 @@
-// Placeholder: replaced by the real sources.
+// Placeholder: replaced by the real tests.

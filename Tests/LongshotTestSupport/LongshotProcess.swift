@@ -1,0 +1,89 @@
+import Foundation
+
+/// The `longshot` executable built next to the test bundle, run as a real process.
+public enum LongshotProcess {
+    /// What a finished run left behind.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+
+        /// The non-empty lines of standard error.
+        public var stderrLines: [String] {
+            stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        }
+    }
+
+    /// The built binary: `LONGSHOT_BINARY` if set, else `longshot` in the folder of the running test bundle.
+    public static func executable() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["LONGSHOT_BINARY"] {
+            return URL(fileURLWithPath: path)
+        }
+        let candidates = [
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent(),
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("longshot")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw MissingExecutable(searched: candidates.map(\.path))
+    }
+
+    struct MissingExecutable: Error, CustomStringConvertible {
+        var searched: [String]
+        var description: String {
+            "the longshot executable was not found in \(searched.joined(separator: ", ")); build with --build-tests"
+        }
+    }
+
+    /// Runs `longshot arguments...` to completion; output goes through files so neither pipe can fill.
+    public static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let tag = UUID().uuidString
+        let out = directory.appendingPathComponent(".stdout-\(tag)")
+        let err = directory.appendingPathComponent(".stderr-\(tag)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+}
+
+/// A fresh directory under the system's temporary folder, deleted with everything in it on `remove()`.
+public struct ScratchDirectory: Sendable {
+    public let url: URL
+
+    public init(_ label: String = "longshot-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(label)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Names in the directory (hidden ones included).
+    public func contents() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+    }
+
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}

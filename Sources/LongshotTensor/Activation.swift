@@ -25,10 +25,12 @@ public enum Activation {
             }
         case .tanh:
             let c: Float = 0.797_884_560_802_865_4  // √(2/π)
-            for i in 0..<count {
-                let x = data[i]
-                // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
-                data[i] = x / (1 + VectorMath.exp(-2 * c * (x + 0.044715 * x * x * x)))
+            ParallelRows.forEach(count, minimumChunk: 16_384) { range in
+                for i in range {
+                    let x = data[i]
+                    // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
+                    data[i] = x / (1 + VectorMath.exp(-2 * c * (x + 0.044715 * x * x * x)))
+                }
             }
         }
     }

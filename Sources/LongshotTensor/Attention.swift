@@ -24,6 +24,36 @@ public struct AttentionWorkspace: Sendable {
     }
 }
 
+/// One key block of the online softmax for score rows `rows`: adds the key bias, raises each row's running
+/// maximum, replaces the scores by their exponentials and rescales the row's sum and (when `output` is
+/// given) its accumulated output to the new maximum.
+@inline(__always)
+private func onlineSoftmaxStep(
+    rows: Range<Int>, scores: UnsafeMutablePointer<Float>, scoreStride: Int, keys: Int,
+    keyBias: UnsafePointer<Float>?, rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>,
+    output: UnsafeMutablePointer<Float>?, outputStride: Int, headDim: Int
+) {
+    for i in rows {
+        let row = scores + i * scoreStride
+        if let keyBias {
+            for j in 0..<keys { row[j] += keyBias[j] }
+        }
+        let newMax = max(rowMax[i], VectorMath.maximum(row, count: keys))
+        if newMax == -.infinity {  // everything so far masked: contribute nothing
+            row.update(repeating: 0, count: keys)
+            continue
+        }
+        let sum = VectorMath.exponentiate(row, count: keys, subtracting: newMax)
+        let correction = expf(rowMax[i] - newMax)
+        rowSum[i] = rowSum[i] * correction + sum
+        rowMax[i] = newMax
+        if let output, correction != 1 {
+            let o = output + i * outputStride
+            for d in 0..<headDim { o[d] *= correction }
+        }
+    }
+}
+
 /// Scaled-dot-product attention.
 public enum Attention {
     /// Multi-head scaled-dot-product attention, `softmax(scale · Q Kᵀ + bias) V`, blocked over queries and keys
@@ -74,26 +104,11 @@ public enum Attention {
                             transposeB: true, m: nq, n: nk, k: headDim, alpha: scale,
                             a: qBlock, lda: queryStride, b: key + k0 * keyStride + column, ldb: keyStride,
                             c: scores, ldc: bk)
-                        for i in 0..<nq {
-                            let row = scores + i * bk
-                            if let keyBias {
-                                let bias = keyBias + k0
-                                for j in 0..<nk { row[j] += bias[j] }
-                            }
-                            let blockMax = VectorMath.maximum(row, count: nk)
-                            let newMax = max(rowMax[i], blockMax)
-                            if newMax == -.infinity {  // everything so far masked: contribute nothing
-                                for j in 0..<nk { row[j] = 0 }
-                                continue
-                            }
-                            let sum = VectorMath.exponentiate(row, count: nk, subtracting: newMax)
-                            let correction = expf(rowMax[i] - newMax)
-                            rowSum[i] = rowSum[i] * correction + sum
-                            rowMax[i] = newMax
-                            if !first && correction != 1 {
-                                let o = oBlock + i * outputStride
-                                for d in 0..<headDim { o[d] *= correction }
-                            }
+                        ParallelRows.forEach(nq, minimumChunk: 32) { rows in
+                            onlineSoftmaxStep(
+                                rows: rows, scores: scores, scoreStride: bk, keys: nk,
+                                keyBias: keyBias.map { $0 + k0 }, rowMax: rowMax, rowSum: rowSum,
+                                output: first ? nil : oBlock, outputStride: outputStride, headDim: headDim)
                         }
                         BLAS.gemm(
                             m: nq, n: headDim, k: nk, a: scores, lda: bk,

@@ -47,3 +47,24 @@ import Testing
         #expect(maxRelativeError(got, reference) < 1e-4)
     }
 }
+
+@Suite(.serialized) struct ThreadCountTests {
+    /// Row-parallel kernels give the same bits whatever the thread count.
+    @Test func resultsDoNotDependOnTheThreadCount() {
+        var rng = SeededRandom(seed: 14)
+        let (tokens, heads, d) = (300, 2, 16)
+        let q = rng.tensor([tokens, heads * d], scale: 2), k = rng.tensor([tokens, heads * d], scale: 2)
+        let v = rng.tensor([tokens, heads * d]), x = rng.tensor([70_000], scale: 4)
+        let saved = BLAS.threadCount
+        defer { BLAS.setThreadCount(saved) }
+        var outputs: [(Tensor, Tensor)] = []
+        for threads in [1, 2] {
+            BLAS.setThreadCount(threads)
+            outputs.append((
+                Tensor.attention(query: q, key: k, value: v, heads: heads, queryBlock: 128, keyBlock: 128),
+                x.gelu(approximation: .tanh)))
+        }
+        #expect(outputs[0].0 == outputs[1].0)
+        #expect(outputs[0].1 == outputs[1].1)
+    }
+}

@@ -42,7 +42,7 @@ let package = Package(
         // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
-        .target(name: "LongshotDiT", dependencies: ["LongshotTensor"]),
+        .target(name: "LongshotDiT", dependencies: ["LongshotTensor", "LongshotDiffusion", "LongshotTextEncoder"]),
         .executableTarget(
             name: "LongshotDiTBenchmark", dependencies: ["LongshotDiT", "LongshotTensor"], path: "Benchmarks/DiTForward"),
 
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
         .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),
-        .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor"]),
+        .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor", "LongshotDiffusion"]),
         .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),
         .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
         .testTarget(

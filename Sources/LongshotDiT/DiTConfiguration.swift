@@ -27,17 +27,22 @@ public struct DiTConfiguration: Sendable, Equatable, Codable {
     public var epsilon: Float
     /// Whether the weights were trained (`false`: random weights, the output is noise).
     public var trained: Bool
+    /// Video frames per latent frame (the decoder's temporal upsampling).
+    public var temporalFactor: Int
+    /// Video pixels per latent pixel along each axis (the decoder's spatial upsampling).
+    public var spatialFactor: Int
 
     enum CodingKeys: String, CodingKey {
         case inChannels = "in_channels", patchSize = "patch_size", hiddenSize = "hidden_size", depth
         case heads = "num_heads", mlpRatio = "mlp_ratio", textDim = "text_dim", frequencyDim = "freq_dim"
         case ropeAxes = "rope_axes", ropeTheta = "rope_theta", epsilon = "eps", trained
+        case temporalFactor = "temporal_factor", spatialFactor = "spatial_factor"
     }
 
     public init(
         inChannels: Int, patchSize: [Int], hiddenSize: Int, depth: Int, heads: Int, mlpRatio: Int = 4,
         textDim: Int = 384, frequencyDim: Int = 256, ropeAxes: [Int], ropeTheta: Double = 10_000,
-        epsilon: Float = 1e-6, trained: Bool = false
+        epsilon: Float = 1e-6, trained: Bool = false, temporalFactor: Int = 4, spatialFactor: Int = 8
     ) {
         self.inChannels = inChannels
         self.patchSize = patchSize
@@ -51,6 +56,8 @@ public struct DiTConfiguration: Sendable, Equatable, Codable {
         self.ropeTheta = ropeTheta
         self.epsilon = epsilon
         self.trained = trained
+        self.temporalFactor = temporalFactor
+        self.spatialFactor = spatialFactor
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,7 +68,9 @@ public struct DiTConfiguration: Sendable, Equatable, Codable {
             heads: try c.decode(Int.self, forKey: .heads), mlpRatio: try c.decode(Int.self, forKey: .mlpRatio),
             textDim: try c.decode(Int.self, forKey: .textDim), frequencyDim: try c.decode(Int.self, forKey: .frequencyDim),
             ropeAxes: try c.decode([Int].self, forKey: .ropeAxes), ropeTheta: try c.decode(Double.self, forKey: .ropeTheta),
-            epsilon: try c.decode(Float.self, forKey: .epsilon), trained: try c.decodeIfPresent(Bool.self, forKey: .trained) ?? false)
+            epsilon: try c.decode(Float.self, forKey: .epsilon), trained: try c.decodeIfPresent(Bool.self, forKey: .trained) ?? false,
+            temporalFactor: try c.decodeIfPresent(Int.self, forKey: .temporalFactor) ?? 4,
+            spatialFactor: try c.decodeIfPresent(Int.self, forKey: .spatialFactor) ?? 8)
     }
 
     /// Reads and validates `config.json`.
@@ -82,6 +91,7 @@ public struct DiTConfiguration: Sendable, Equatable, Codable {
         if ropeAxes.count != 3 || ropeAxes.contains(where: { $0 < 0 || $0 % 2 != 0 }) { return "rope_axes \(ropeAxes) are not 3 even sizes" }
         if ropeAxes.reduce(0, +) != headDim { return "rope_axes \(ropeAxes) do not sum to the head dimension \(headDim)" }
         if frequencyDim % 2 != 0 { return "freq_dim \(frequencyDim) is odd" }
+        if temporalFactor < 1 || spatialFactor < 1 { return "temporal_factor and spatial_factor must be positive" }
         return nil
     }
 

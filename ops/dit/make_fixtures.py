@@ -17,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "DiT")
 
 CONFIG = dict(in_channels=4, patch_size=[1, 2, 2], hidden_size=48, depth=2, num_heads=4, mlp_ratio=4,
-              text_dim=384, freq_dim=128, rope_axes=[4, 4, 4], rope_theta=10000.0, eps=1e-6)
+              text_dim=384, freq_dim=128, rope_axes=[4, 4, 4], rope_theta=10000.0, eps=1e-6,
+              temporal_factor=2, spatial_factor=4)
 
 # (frames, height, width, text tokens, t)
 CASES = [(3, 8, 8, 7, 0.73), (2, 6, 10, 12, 0.05)]
@@ -53,6 +54,8 @@ def main():
         tensors[f"case{i}.latents"] = latents.contiguous()
         tensors[f"case{i}.text"] = text.contiguous()
         tensors[f"case{i}.velocity"] = out.contiguous()
+        with torch.no_grad():
+            tensors[f"case{i}.video"] = model.decode(latents).contiguous()
         cases.append({"t": t, "frames": frames, "height": height, "width": width, "text_tokens": tokens})
     save_file(tensors, os.path.join(OUT, "cases.safetensors"))
     with open(os.path.join(OUT, "cases.json"), "w") as f:

@@ -12,6 +12,7 @@ A latent video diffusion transformer predicting the rectified-flow velocity of a
     x += cross_proj(attn(q(LN_affine(x)), k(context), v(context)))
     x += gate_mlp * fc2(GELU_tanh(fc1(LN(x) * (1 + scale) + shift)))
   final: LN(x) * (1 + scale) + shift -> Linear -> unpatchify
+  decoder: a linear map from each latent pixel's channels to a temporal x spatial x spatial RGB block
 RoPE: interleaved pairs (2p, 2p+1); the head dimension is split into (time, height, width) sections with
 frequency ladders theta^(-2i/axis_dim) driven by the token's frame, row and column in the patch grid.
 """
@@ -37,6 +38,9 @@ class Config:
         self.rope_theta = kw["rope_theta"]
         self.eps = kw["eps"]
         self.trained = kw.get("trained", False)
+        # The latent decoder: each latent pixel becomes a temporal x spatial x spatial block of RGB.
+        self.temporal_factor = kw.get("temporal_factor", 4)
+        self.spatial_factor = kw.get("spatial_factor", 8)
         assert sum(self.rope_axes) == self.hidden_size // self.num_heads
 
     @classmethod
@@ -50,7 +54,7 @@ class Config:
             "hidden_size": self.hidden_size, "depth": self.depth, "num_heads": self.num_heads,
             "mlp_ratio": self.mlp_ratio, "text_dim": self.text_dim, "freq_dim": self.freq_dim,
             "rope_axes": list(self.rope_axes), "rope_theta": self.rope_theta, "eps": self.eps,
-            "trained": self.trained,
+            "trained": self.trained, "temporal_factor": self.temporal_factor, "spatial_factor": self.spatial_factor,
         }
 
     @property
@@ -188,6 +192,17 @@ class DiT(nn.Module):
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.final_modulation = nn.Linear(d, 2 * d)
         self.final_proj = nn.Linear(d, cfg.patch_dim)
+        tf, sf = cfg.temporal_factor, cfg.spatial_factor
+        self.decoder = nn.Linear(cfg.in_channels, tf * sf * sf * 3)
+
+    def decode(self, latents):
+        """Latents [F, C, H, W] -> video [F * tf, H * sf, W * sf, 3] in [-1, 1] (before the byte mapping
+        round(clamp((v + 1) * 127.5, 0, 255)))."""
+        f, c, h, w = latents.shape
+        tf, sf = self.cfg.temporal_factor, self.cfg.spatial_factor
+        blocks = self.decoder(latents.permute(0, 2, 3, 1))  # [F, H, W, tf*sf*sf*3]
+        blocks = blocks.reshape(f, h, w, tf, sf, sf, 3).permute(0, 3, 1, 4, 2, 5, 6)
+        return blocks.reshape(f * tf, h * sf, w * sf, 3)
 
     def patchify(self, latents):
         f, c, h, w = latents.shape

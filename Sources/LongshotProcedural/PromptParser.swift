@@ -10,6 +10,7 @@ public enum PromptParser {
             backgroundTop: defaultBackground.0, backgroundBottom: defaultBackground.1, objects: [],
             ignoredWords: [])
         var pending = Pending()
+        var sceneSet = false
         var index = 0
         while index < words.count {
             let word = words[index]
@@ -29,8 +30,12 @@ public enum PromptParser {
                 }
                 pending.color = color
             } else if let scene = PromptVocabulary.scenery[word] {
-                spec.backgroundTop = scene.0
-                spec.backgroundBottom = scene.1
+                // The first scenery word wins: "a night sky" is night, not sky.
+                if !sceneSet {
+                    spec.backgroundTop = scene.0
+                    spec.backgroundBottom = scene.1
+                    sceneSet = true
+                }
             } else if let shape = PromptVocabulary.shapes[word] {
                 spec.objects.append(pending.take(shape: shape))
             } else if let motion = PromptVocabulary.motions[word] {

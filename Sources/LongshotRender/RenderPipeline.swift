@@ -24,7 +24,7 @@ public struct RenderPipeline: Sendable {
 
     /// Renders the fused latents of the whole job.
     public func latents(
-        clock: inout StageClockBox, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }
+        clock: inout StageClock, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }
     ) throws -> [Float] {
         let windows = plan.windows.windows
         let fuser = LatentFuser(plan: plan.windows, layout: plan.layout)
@@ -54,7 +54,7 @@ public struct RenderPipeline: Sendable {
 
     /// Renders the job to `output`.
     public func render(to output: URL, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }) throws -> RenderSummary {
-        var clock = StageClockBox()
+        var clock = StageClock()
         let fused = try latents(clock: &clock, progress: progress)
         let written = try VideoFinisher(plan: plan, denoiser: denoiser).write(latents: fused, to: output) { done, total in
             progress(RenderProgress(stage: .encode, done: done, total: total))
@@ -78,22 +78,4 @@ public struct RenderPipeline: Sendable {
             return model
         }
     }
-}
-
-/// Wall time per stage (a value with a start time).
-public struct StageClockBox: Sendable {
-    public private(set) var seconds: [RenderStage: Double] = [:]
-    private let start = Date()
-
-    public init() {}
-
-    public mutating func measure<T>(_ stage: RenderStage, _ body: () throws -> T) rethrows -> T {
-        let begin = Date()
-        defer { seconds[stage, default: 0] += Date().timeIntervalSince(begin) }
-        return try body()
-    }
-
-    public mutating func add(_ stage: RenderStage, _ value: Double) { seconds[stage, default: 0] += value }
-
-    public var total: Double { Date().timeIntervalSince(start) }
 }

@@ -29,12 +29,6 @@ public struct WindowRenderer: Sendable {
         let window = plan.windows.windows[index]
         let model = try denoiser.prepare(window: plan.request(window: index))
         let schedule = FlowSchedule(steps: plan.spec.steps, shift: plan.spec.shift)
-        var x = noise(frames: window.frames)
-        for step in 0..<schedule.steps {
-            let v = try model.velocity(x, t: schedule.time(ofStep: step))
-            eulerStep(&x, velocity: v, dt: schedule.delta(ofStep: step))
-            try progress(step + 1)
-        }
-        return x
+        return try sampleWindow(model, initial: noise(frames: window.frames), schedule: schedule, progress: progress)
     }
 }

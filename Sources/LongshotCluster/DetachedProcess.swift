@@ -5,9 +5,10 @@ import Foundation
 /// appended to a log file, and no other inherited descriptors.
 public enum DetachedProcess {
     /// Closes every descriptor above 2 (this process's sockets, Foundation's child-watch socket),
-    /// then runs the command.
+    /// then runs the command. (No `2>/dev/null` on the loop: with `exec` inside, bash would keep it,
+    /// and the command's standard error would be lost. `-L` skips the listing's own, already closed, descriptor.)
     static let closeDescriptorsAndExec = """
-        for fd in /proc/self/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done 2>/dev/null
+        for fd in /proc/self/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ] && [ -L "$fd" ]; then eval "exec $n>&-"; fi; done
         exec "$@"
         """
 

@@ -6,11 +6,11 @@ import Testing
 @testable import LongshotDiffusion
 @testable import LongshotProcedural
 
-/// A small procedural job: 4 s at 12 fps, 64x48 pixels (latents 16x12, 24 latent frames).
+/// A small procedural job: about 2.7 s at 12 fps, 48x32 pixels (latents 12x8, 16 latent frames).
 struct ProceduralFixture {
     let engine = ProceduralEngine()
     let layout: LatentLayout
-    let frames = 24
+    let frames = 16
     let fps = 12.0
     let seed: UInt64
     let prompt: String
@@ -18,7 +18,7 @@ struct ProceduralFixture {
     init(seed: UInt64 = 11, prompt: String = "a red ball bouncing and a green square moving left on a blue background") {
         self.seed = seed
         self.prompt = prompt
-        layout = ProceduralEngine().layout(width: 64, height: 48)
+        layout = ProceduralEngine().layout(width: 48, height: 32)
     }
 
     func request(_ window: Window) -> WindowRequest {
@@ -39,13 +39,13 @@ struct ProceduralFixture {
         NoiseField(seed: seed).slice(firstFrame: 0, frames: frames, channels: layout.channels, height: layout.height, width: layout.width)
     }
 
-    func codenoise(window: Int = 8, overlap: Int = 4, steps: Int = 8) throws -> [Float] {
+    func codenoise(window: Int = 8, overlap: Int = 4, steps: Int = 6) throws -> [Float] {
         let plan = try WindowPlan(frames: frames, window: window, overlap: overlap)
         let denoiser = CoDenoiser(fuser: LatentFuser(plan: plan, layout: layout), schedule: FlowSchedule(steps: steps))
         return try denoiser.run(initial: noise, models: try models(plan))
     }
 
-    func independent(window: Int = 8, overlap: Int = 4, steps: Int = 8) throws -> [Float] {
+    func independent(window: Int = 8, overlap: Int = 4, steps: Int = 6) throws -> [Float] {
         let plan = try WindowPlan(frames: frames, window: window, overlap: overlap)
         let fuser = LatentFuser(plan: plan, layout: layout)
         let models = try models(plan)

@@ -34,11 +34,12 @@ extension JobSpec {
         return w
     }
 
-    /// Reads a job from the wire. Unset numeric fields take the defaults; the result still needs
-    /// `validate(knownEngines:)`.
+    /// Reads a job from the wire. Unset (zero) numeric fields take the defaults; any other value is kept,
+    /// so a negative or non-finite duration or shift reaches `validate(knownEngines:)`, which the result
+    /// still needs, and is refused there instead of silently becoming the default.
     public init(wire w: Longshot_V1_JobSpec) throws(JobSpecError) {
         self = .defaults
-        duration = w.durationSeconds > 0 ? w.durationSeconds : (w.storyboard.last?.endSeconds ?? JobSpec.defaults.duration)
+        duration = w.durationSeconds != 0 ? w.durationSeconds : (w.storyboard.last?.endSeconds ?? JobSpec.defaults.duration)
         if w.fps > 0 { fps = Int(w.fps) }
         if w.width > 0 { width = Int(w.width) }
         if w.height > 0 { height = Int(w.height) }
@@ -53,7 +54,7 @@ extension JobSpec {
             fusion = mode
         }
         if !w.engine.isEmpty { engine = w.engine }
-        if w.shift > 0 { shift = w.shift }
+        if w.shift != 0 { shift = w.shift }
         crf = Int(w.quality)
         model = w.model
         if !w.storyboard.isEmpty {

@@ -68,3 +68,28 @@ import Testing
         #expect(frames[0] != frames[1])  // two sub-frames of one latent frame differ
     }
 }
+
+@Suite struct DiTRandomModelTests {
+    @Test func randomModelFolderLoadsAndIsReproducible() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("longshot-dit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let config = DiTConfiguration(
+            inChannels: 4, patchSize: [1, 2, 2], hiddenSize: 32, depth: 2, heads: 2, ropeAxes: [4, 6, 6],
+            temporalFactor: 2, spatialFactor: 4)
+        let (a, b) = (base.appendingPathComponent("a").path, base.appendingPathComponent("b").path)
+        try DiTModel.writeRandomModel(config, seed: 7, to: a)
+        try DiTModel.writeRandomModel(config, seed: 7, to: b)
+        #expect(FileManager.default.contentsEqual(atPath: a + "/model.safetensors", andPath: b + "/model.safetensors"))
+        let engine = try DiTEngine(directory: a, textEncoder: DiTEngineTests.fakeText)
+        #expect(engine.model.configuration == config)
+        #expect(!engine.isTrained)
+        let layout = engine.layout(width: 16, height: 16)
+        let latents = [Float](repeating: 0.5, count: 2 * layout.frameSize)
+        let window = WindowRequest(
+            firstFrame: 0, frames: 2, layout: layout,
+            conditioning: WindowConditioning(shots: [Shot(start: 0, end: 1, prompt: "x")], shotWeights: [[1], [1]], times: [0, 1]),
+            seed: 0, fps: 8)
+        let velocity = try engine.prepare(window: window).velocity(latents, t: 0.5)
+        #expect(velocity.count == latents.count && velocity.allSatisfy(\.isFinite))
+    }
+}

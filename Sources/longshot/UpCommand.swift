@@ -44,7 +44,7 @@ struct UpCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         print("cluster up: coordinator \(report.manifest.coordinator), events \(report.manifest.events), state \(paths.root)")
-        if let status = report.status {
+        if let status = report.status, !status.workers.isEmpty {
             print(status.workersTable())
         }
         if paths.root != ClusterPaths(root: ".longshot").root {

@@ -55,9 +55,15 @@ struct WatchCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         var nextPoll = clock.now + .seconds(2)
         while true {
-            if let message = try? await subscriber.receive(timeout: .seconds(1)),
-                let event = try? Longshot_V1_Event(serializedBytes: message.payload)
-            {
+            var message: SubSocket.Message?
+            do {
+                message = try await subscriber.receive(timeout: .seconds(1))
+            } catch where error.kind == .timedOut {
+                message = nil
+            } catch {
+                try? await Task.sleep(for: .seconds(1))  // not a timeout: do not spin
+            }
+            if let message, let event = try? Longshot_V1_Event(serializedBytes: message.payload) {
                 if json {
                     print(JSONText.line(event.jsonObject))
                     flushOutput()

@@ -7,7 +7,7 @@ struct CrossFadeTests {
     /// Plans with window length `window` over many (F, O): small enough to check every weight of every window.
     static func plans(window: Int) throws -> [WindowPlan] {
         var plans: [WindowPlan] = []
-        for frames in 1...100 {
+        for frames in 1...72 {
             for overlap in 0..<window { plans.append(try WindowPlan(frames: frames, window: window, overlap: overlap)) }
         }
         return plans

@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "LongshotStore", dependencies: ["CLibPQ"]),
         .target(
             name: "LongshotEngines",
-            dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural"]),
+            dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural", "LongshotDiT"]),
         .target(
             name: "LongshotWire",
             dependencies: ["LongshotProtocol", "LongshotJob", "LongshotDiffusion"]),
@@ -77,7 +77,7 @@ let package = Package(
             dependencies: [
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
-                "LongshotWorker", "LongshotClient", "LongshotCluster",
+                "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -98,6 +98,12 @@ let package = Package(
                 "LongshotTestSupport", "LongshotCoordinator", "LongshotWorker", "LongshotClient", "LongshotCluster",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotJob",
                 "LongshotRender", "LongshotEngines", "LongshotVideo",
+            ]),
+        .testTarget(
+            name: "LongshotEngineTests",
+            dependencies: [
+                "LongshotEngines", "LongshotDiT", "LongshotRender", "LongshotJob", "LongshotDiffusion",
+                "LongshotTextEncoder", "LongshotTensor", "LongshotTestSupport",
             ]),
         .testTarget(
             name: "LongshotRenderTests",

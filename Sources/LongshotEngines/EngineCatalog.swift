@@ -1,10 +1,12 @@
+import Foundation
+import LongshotDiT
 import LongshotDiffusion
 import LongshotJob
 import LongshotProcedural
 
 /// The engines this build knows, by the name `--engine` takes.
 public enum EngineCatalog {
-    public static var names: [String] { ["procedural", "synthetic"] }
+    public static var names: [String] { ["procedural", "synthetic", "dit"] }
 
     /// The denoiser for `spec.engine`.
     public static func denoiser(for spec: JobSpec) throws(JobSpecError) -> any Denoiser {
@@ -17,8 +19,38 @@ public enum EngineCatalog {
             } catch {
                 throw JobSpecError("model", "\(error)")
             }
+        case "dit":
+            return try ditEngine(directory: spec.model)
         default:
             throw JobSpecError("engine", "unknown engine '\(spec.engine)'; known engines: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// A line for standard error about what the denoiser will produce, e.g. that its weights are untrained.
+    public static func caveat(for denoiser: any Denoiser) -> String? {
+        if let dit = denoiser as? DiTEngine, !dit.isTrained {
+            return "note: \(dit.modelName): the weights are untrained (config.json has trained: false), so the video is noise"
+        }
+        return nil
+    }
+
+    /// Loads a `dit` model folder; every problem is one line naming the folder and the fix.
+    static func ditEngine(directory: String) throws(JobSpecError) -> DiTEngine {
+        let hint = "make one with `longshot dit init DIR` or use Tests/Fixtures/DiT"
+        guard !directory.isEmpty else { throw JobSpecError("model", "--engine dit needs --model DIR, a DiT model folder; \(hint)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw JobSpecError("model", "DiT model folder \(directory) does not exist; \(hint)")
+        }
+        for file in ["config.json", "model.safetensors"] {
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent(file).path) else {
+                throw JobSpecError("model", "DiT model folder \(directory) has no \(file); \(hint)")
+            }
+        }
+        do {
+            return try DiTEngine(directory: directory)
+        } catch {
+            throw JobSpecError("model", "\(error)")
         }
     }
 }

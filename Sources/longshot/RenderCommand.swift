@@ -31,6 +31,7 @@ struct RenderCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
+        if let caveat = EngineCatalog.caveat(for: pipeline.denoiser) { note(caveat) }
         let bar = ProgressLine()
         let summary: RenderSummary
         do {

@@ -77,7 +77,7 @@ let package = Package(
             dependencies: [
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
-                "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT",
+                "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -8,7 +8,7 @@ struct Longshot: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One process.
-            RenderCommand.self, InspectCommand.self, DiTCommand.self,
+            RenderCommand.self, InspectCommand.self, DiTCommand.self, EmbedCommand.self,
             // Users of a cluster.
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, ShowCommand.self, WatchCommand.self,
             FetchCommand.self, LogsCommand.self, CancelCommand.self, RerunCommand.self, WorkersCommand.self,

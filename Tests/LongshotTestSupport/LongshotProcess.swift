@@ -38,10 +38,14 @@ public enum LongshotProcess {
     }
 
     /// Runs `longshot arguments...` to completion; output goes through files so neither pipe can fill.
-    public static func run(_ arguments: [String], in directory: URL) throws -> Result {
+    /// `environment` is set on top of this process's environment.
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         let tag = UUID().uuidString
         let out = directory.appendingPathComponent(".stdout-\(tag)")

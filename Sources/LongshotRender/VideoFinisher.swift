@@ -30,7 +30,7 @@ public struct VideoFinisher: Sendable {
         while start < spec.videoFrames {
             let end = min(start + chunk, spec.videoFrames)
             let t0 = Date()
-            let frames = denoiser.decode(video, videoFrames: start..<end, width: spec.width, height: spec.height)
+            let frames = try denoiser.decode(video, videoFrames: start..<end, width: spec.width, height: spec.height)
             let t1 = Date()
             for frame in frames { try encoder.append(rgb: frame) }
             decodeTime += t1.timeIntervalSince(t0)

@@ -38,8 +38,11 @@ struct JobOptions: ParsableArguments {
     @Option(help: "The denoiser engine.")
     var engine: String = JobSpec.defaults.engine
 
-    @Option(help: "Engine model: a directory for dit, milliseconds per step for synthetic.")
+    @Option(help: "Engine model: a directory for dit, the command for external, milliseconds per step for synthetic.")
     var model: String = ""
+
+    @Option(name: .customLong("engine-cmd"), help: "The engine's command for --engine external (the same as --model); see docs/external-engine.md.")
+    var engineCommand: String?
 
     @Option(help: "Timestep shift of the sampler (> 1 spends more steps at high noise).")
     var shift: Double = JobSpec.defaults.shift
@@ -64,6 +67,13 @@ struct JobOptions: ParsableArguments {
         spec.overlap = overlap
         spec.engine = engine
         spec.model = model
+        if let engineCommand {
+            guard engine == "external" else { throw JobSpecError("engine-cmd", "only with --engine external") }
+            guard model.isEmpty || model == engineCommand else {
+                throw JobSpecError("engine-cmd", "give the command with --engine-cmd or --model, not both")
+            }
+            spec.model = engineCommand
+        }
         spec.shift = shift
         spec.crf = quality
         switch (prompt, storyboard) {

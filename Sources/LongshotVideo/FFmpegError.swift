@@ -30,7 +30,7 @@ func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(FFmpegE
     return code
 }
 
-/// Keeps x264's and the muxer's statistics off the user's terminal; errors still print.
+/// Keeps FFmpeg's own log off the terminal: its errors reach the user through `FFmpegError` instead.
 func quietFFmpegLogs() {
-    av_log_set_level(AV_LOG_ERROR)
+    av_log_set_level(AV_LOG_FATAL)
 }

@@ -54,9 +54,14 @@ enum OutputPath {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return "output: directory \(directory) does not exist"
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            return "output: directory \(directory) is not writable"
+        // Create a file there, as the encoder will: access(2) says yes to root even where writes fail.
+        let probe = url.deletingLastPathComponent().appendingPathComponent(".longshot-probe-\(getpid())").path
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            return "output: cannot write in \(directory): \(String(cString: strerror(errno)))"
         }
+        close(fd)
+        unlink(probe)
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             return "output: \(url.path) is a directory"
         }

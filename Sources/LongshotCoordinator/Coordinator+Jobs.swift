@@ -30,7 +30,7 @@ extension Coordinator {
         let spans = plan.windows.windows.map { WindowSpan(index: $0.index, firstFrame: $0.start, frameCount: $0.count) }
         let maxAttempts = config.maxAttempts
         let priority = Int(r.spec.priority)
-        try await database.run {
+        _ = try await database.run {
             try $0.insertJob(id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts)
         }
         log.info("job \(id) submitted: \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")

@@ -44,7 +44,7 @@ extension Coordinator {
         case .heartbeat(let r): return try await heartbeat(r)
         case .acquireLease(let r): return try await acquireLease(r)
         case .renewLease(let r): return try await renewLease(r)
-        case .reportProgress(let r): return reportProgress(r)
+        case .reportProgress(let r): return try await reportProgress(r)
         case .reportResult(let r): return try await reportResult(r)
         case .reportFailure(let r): return try await reportFailure(r)
         case .submitJob(let r): return try await submit(r)

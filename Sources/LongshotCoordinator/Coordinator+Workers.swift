@@ -35,6 +35,7 @@ extension Coordinator {
             return .noWork(.with { $0.retryAfterMs = 300 })
         }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
+        leaseWindows.withLock { $0[lease.leaseID] = (lease.jobID, lease.windowIndex) }
         events.publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"))
         return .leaseGranted(.with {
             $0.leaseID = lease.leaseID
@@ -59,11 +60,20 @@ extension Coordinator {
         })
     }
 
-    func reportProgress(_ r: Longshot_V1_ReportProgress) -> Longshot_V1_Response.OneOf_Body {
-        progress.withLock { $0[r.leaseID] = (r.step, r.steps) }
+    func reportProgress(_ r: Longshot_V1_ReportProgress) async throws -> Longshot_V1_Response.OneOf_Body {
+        var window = leaseWindows.withLock { $0[r.leaseID] }
+        if window == nil, let found = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) {
+            window = (found.jobID, found.index)
+            leaseWindows.withLock { $0[r.leaseID] = window }
+        }
+        guard let window else {
+            throw RequestError(.leaseLost, "lease \(r.leaseID) is no longer current: drop the work")
+        }
         events.publish(.with {
             $0.kind = .windowProgress
-            $0.message = "lease \(r.leaseID): step \(r.step)/\(r.steps)"
+            $0.jobID = window.job
+            $0.windowIndex = UInt32(window.index)
+            $0.message = "window \(window.index): step \(r.step)/\(r.steps)"
             $0.step = r.step
             $0.steps = r.steps
         })
@@ -92,7 +102,7 @@ extension Coordinator {
         let outcome = try await database.run {
             try $0.completeLease(leaseID: r.leaseID, result: bytes, digest: digest, durationMs: duration)
         }
-        progress.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         switch outcome {
         case .committed:
             events.publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"))
@@ -111,7 +121,7 @@ extension Coordinator {
         let failure = try await database.run {
             try $0.failLease(leaseID: r.leaseID, error: r.error, logTail: r.logTail, backoff: backoff)
         }
-        progress.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         if let window {
             let what: String
             switch failure.outcome {

@@ -17,8 +17,8 @@ public final class Coordinator: Sendable {
     let log: CoordinatorLog
     let startedAt = Date()
     let finishing = Mutex<Set<String>>([])
-    /// Live step progress of leases, for `status` and `watch` (not state: lost on restart, refreshed by workers).
-    let progress = Mutex<[String: (step: UInt32, steps: UInt32)]>([:])
+    /// The window each live lease works on, for progress events (derived: rebuilt from the database on a miss).
+    let leaseWindows = Mutex<[String: (job: String, index: Int)]>([:])
     private let server: Mutex<RepServer?> = Mutex(nil)
     private let stopped = Atomic<Bool>(false)
 

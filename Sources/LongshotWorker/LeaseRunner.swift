@@ -92,7 +92,7 @@ struct LeaseRunner: Sendable {
                 $0.error = "\(error)"
                 $0.logTail = log.tail()
             }
-            try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
+            _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
         }
     }
 }

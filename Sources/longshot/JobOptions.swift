@@ -32,8 +32,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Minimum overlap between neighbouring windows, in latent frames.")
     var overlap: Int = JobSpec.defaults.overlap
 
-    @Option(help: "How windows are fused: codenoise (overlaps fused after every step) or independent (cross-faded at the end).")
-    var fusion: String = JobSpec.defaults.fusion.rawValue
+    @Option(help: "How windows are fused: codenoise (overlaps fused after every step; render's default) or independent (cross-faded at the end; submit's default).")
+    var fusion: String?
 
     @Option(help: "The denoiser engine.")
     var engine: String = JobSpec.defaults.engine
@@ -50,14 +50,15 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Output quality as x264's CRF: 0 lossless, 18 visually lossless, 51 worst.")
     var quality: Int = JobSpec.defaults.crf
 
-    /// Builds and validates the job; every problem is one line naming it.
-    func spec(knownEngines: [String]) throws(JobSpecError) -> JobSpec {
+    /// Builds and validates the job; every problem is one line naming it. `defaultFusion` applies when
+    /// `--fusion` is not given (`render` co-denoises; the farm renders windows independently).
+    func spec(knownEngines: [String], defaultFusion: FusionMode = JobSpec.defaults.fusion) throws(JobSpecError) -> JobSpec {
         var spec = JobSpec.defaults
         let dims = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard dims.count == 2 else { throw JobSpecError("size", "'\(size)' is not WIDTHxHEIGHT, e.g. 320x192") }
         (spec.width, spec.height) = (dims[0], dims[1])
-        guard let mode = FusionMode(rawValue: fusion) else {
-            throw JobSpecError("fusion", "unknown mode '\(fusion)'; use codenoise or independent")
+        guard let mode = fusion.map(FusionMode.init(rawValue:)) ?? defaultFusion else {
+            throw JobSpecError("fusion", "unknown mode '\(fusion ?? "")'; use codenoise or independent")
         }
         spec.fusion = mode
         spec.fps = fps

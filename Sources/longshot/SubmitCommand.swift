@@ -30,11 +30,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        var options = job
-        if !Self.optionGiven("--fusion", in: CommandLine.arguments) { options.fusion = FusionMode.independent.rawValue }
         let spec: JobSpec
         do {
-            spec = try options.spec(knownEngines: EngineCatalog.names)
+            spec = try job.spec(knownEngines: EngineCatalog.names, defaultFusion: .independent)
         } catch {
             throw fail(error.description)
         }
@@ -61,15 +59,6 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let bytes = try await farmCall { try await VideoDownload.fetch(jobID: id, client: client, to: output) }
         print("wrote \(output) (\(bytes) bytes)")
-    }
-
-    /// True when `--name` (or `--name=value`) appears before a `--` terminator.
-    static func optionGiven(_ name: String, in arguments: [String]) -> Bool {
-        for argument in arguments.dropFirst() {
-            if argument == "--" { return false }
-            if argument == name || argument.hasPrefix(name + "=") { return true }
-        }
-        return false
     }
 }
 

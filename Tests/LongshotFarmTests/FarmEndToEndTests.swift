@@ -78,7 +78,15 @@ extension FarmTests {
                 return
             }
             let reference = try ReferenceRenders.video(FarmHarness.smallJob)
-            let x = Int.random(in: 1...254)
+            // A /30 and names no other run (another test process, say) is using right now.
+            let namespaces = try Shell.run(ip, ["netns", "list"]).output
+            let addresses = try Shell.run(ip, ["-o", "addr"]).output
+            let links = try Shell.run(ip, ["-o", "link"]).output
+            let free = (1...254).filter {
+                !namespaces.contains("ls\($0) ") && !namespaces.contains("ls\($0)\n") && !addresses.contains("10.231.\($0).")
+                    && !links.contains("lsh\($0)@") && !links.contains("lsh\($0):")
+            }
+            let x = try #require(free.randomElement(), "no free 10.231.X.0/30")
             let namespace = "ls\(x)"
             let (hostSide, nsSide) = ("lsh\(x)", "lsn\(x)")
             let (hostAddress, nsAddress) = ("10.231.\(x).1", "10.231.\(x).2")
@@ -90,7 +98,6 @@ extension FarmTests {
                 _ = try? Shell.run(ip, ["netns", "del", namespace])
                 _ = try? Shell.run(ip, ["link", "del", hostSide])
             }
-            cleanup()
             defer { cleanup() }
             try sh(["netns", "add", namespace])
             try sh(["link", "add", hostSide, "type", "veth", "peer", "name", nsSide, "netns", namespace])

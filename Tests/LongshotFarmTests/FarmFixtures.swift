@@ -32,10 +32,20 @@ func withFarm(
     }
 }
 
+/// The reference renders' directory, deleted when the test process exits.
+private let referenceDirectory = Mutex<String?>(nil)
+
 /// Reference videos from `longshot render` (in one process, no farm), rendered once per test process.
 enum ReferenceRenders {
     private static let cache = Mutex<[String: URL]>([:])
-    private static let directory: Result<ScratchDirectory, any Error> = Result { try ScratchDirectory("longshot-farm-ref") }
+    private static let directory: Result<ScratchDirectory, any Error> = Result {
+        let scratch = try ScratchDirectory("longshot-farm-ref")
+        referenceDirectory.withLock { $0 = scratch.url.path }
+        atexit {
+            if let path = referenceDirectory.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+        return scratch
+    }
 
     /// `longshot render PROMPT options... --fusion independent -o FILE`; cached by options.
     static func video(_ options: [String]) throws -> URL {

@@ -11,7 +11,7 @@ import Synchronization
 /// the database (finished windows are never recomputed; a job caught mid-encode is encoded again).
 public final class Coordinator: Sendable {
     public let config: CoordinatorConfig
-    let database: FarmDatabase
+    let database: DatabasePool
     let events: EventBus
     let jobs = JobCatalog()
     let log: CoordinatorLog
@@ -27,7 +27,9 @@ public final class Coordinator: Sendable {
         self.config = config
         self.log = CoordinatorLog()
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
-        database = try FarmDatabase(url: config.databaseURL, retryFor: config.databaseRetry, blockAfterFailures: config.blockAfterFailures)
+        database = try DatabasePool(
+            url: config.databaseURL, size: config.databaseConnections, connectFor: config.databaseRetry,
+            retryFor: config.operationRetry, blockAfterFailures: config.blockAfterFailures)
         events = try EventBus(listen: config.events)
     }
 

@@ -25,8 +25,12 @@ public struct CoordinatorConfig: Sendable {
     public var blockAfterFailures: Int = 2
     /// Concurrent request handlers.
     public var contexts: Int = 16
-    /// How long the coordinator waits for PostgreSQL when it is down.
+    /// How long the coordinator waits for PostgreSQL at start.
     public var databaseRetry: Duration = .seconds(120)
+    /// How long one request waits for a lost database connection before answering "unavailable".
+    public var operationRetry: Duration = .seconds(3)
+    /// Database connections (each on its own thread).
+    public var databaseConnections: Int = 4
 
     public init(listen: String, events: String, databaseURL: String, dataDirectory: URL, token: String, version: String) {
         self.listen = listen

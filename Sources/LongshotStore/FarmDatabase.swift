@@ -14,11 +14,11 @@ public actor FarmDatabase {
     /// The actor's executor: its dedicated thread.
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    /// Connects (waiting up to `retryFor`) and applies pending migrations.
+    /// Connects (waiting up to `connectFor`, default `retryFor`) and applies pending migrations.
     /// - Throws: ``PostgresError`` when the server stays unreachable or a migration fails.
-    public init(url: String, retryFor: Duration = .seconds(30), blockAfterFailures: Int = 3) throws {
+    public init(url: String, retryFor: Duration = .seconds(30), connectFor: Duration? = nil, blockAfterFailures: Int = 3) throws {
         executor = DedicatedThreadExecutor(name: "longshot.database")
-        let store = try FarmStore(url: url, retryFor: retryFor)
+        let store = try FarmStore(url: url, retryFor: connectFor ?? retryFor)
         store.blockAfterFailures = blockAfterFailures
         self.store = store
         self.retryFor = retryFor

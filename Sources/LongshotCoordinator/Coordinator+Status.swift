@@ -49,14 +49,21 @@ extension Coordinator {
         guard let worker = try await database.run({ try $0.listWorkers().first { $0.name == name } }) else {
             throw RequestError(.notFound, "no worker named '\(name)'; `longshot status` lists them")
         }
-        let drain: Bool
+        let id = worker.id
+        let verb: String
         switch r.action {
-        case .drain, .block: drain = true
-        case .unblock: drain = false
-        default: throw RequestError(.invalidArgument, "worker action must be drain, block or unblock")
+        case .drain:
+            _ = try await database.run { try $0.setWorkerDrain(workerID: id, true) }
+            verb = "drained: finishes the windows it holds, takes no new ones"
+        case .block:
+            let taken = try await database.run { try $0.blockWorker(workerID: id) } ?? 0
+            verb = "blocked: takes no new windows; \(taken) window(s) it held go to other workers"
+        case .unblock:
+            _ = try await database.run { try $0.setWorkerDrain(workerID: id, false) }
+            verb = "unblocked: takes work again"
+        default:
+            throw RequestError(.invalidArgument, "worker action must be drain, block or unblock")
         }
-        _ = try await database.run { try $0.setWorkerDrain(workerID: worker.id, drain) }
-        let verb = r.action == .unblock ? "unblocked: takes work again" : "takes no new windows (it finishes the ones it holds)"
         events.publish(.make(.log, "worker \(name) \(verb)"))
         return .ack(.with { $0.message = "worker \(name) \(verb)" })
     }

@@ -64,4 +64,20 @@ import Testing
         #expect(try store.setWorkerDrain(workerID: worker, false))
         #expect(try store.acquireLease(workerID: worker, ttl: .seconds(30)) != nil)
     }
+
+    @Test func blockedWorkerLosesItsLeasesToOthers() throws {
+        let store = try makeStore()
+        let bad = try register(store, "bad")
+        let good = try register(store, "good")
+        let job = try submit(store, windows: 1)
+        let held = try #require(try store.acquireLease(workerID: bad, ttl: .seconds(30)))
+        #expect(try store.blockWorker(workerID: bad) == 1)
+        #expect(try store.blockWorker(workerID: "w-unknown") == nil)
+        // Its late result is discarded; the window went back to pending without using up an attempt.
+        #expect(try store.completeLease(leaseID: held.leaseID, result: [1], digest: "x", durationMs: 1) == .staleLease)
+        #expect(try store.windows(jobID: job).first?.attempts == 0)
+        #expect(try store.acquireLease(workerID: bad, ttl: .seconds(30)) == nil)
+        let retaken = try #require(try store.acquireLease(workerID: good, ttl: .seconds(30)))
+        #expect(retaken.windowIndex == held.windowIndex)
+    }
 }

@@ -22,6 +22,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "The cluster token (or LONGSHOT_TOKEN): requests without it are refused.")
     var token: String?
 
+    @Flag(help: "Accept jobs for the external engine: their --engine-cmd runs on the workers and here.")
+    var allowExternalEngines = false
+
     @Option(help: "Seconds a lease lasts without renewal.")
     var leaseTtl: Int = 15
 
@@ -38,6 +41,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             listen: listen, events: events ?? CoordinatorConfig.defaultEvents(for: listen), databaseURL: url,
             dataDirectory: URL(fileURLWithPath: dataDir), token: token, version: Provenance.version)
         config.leaseTTL = .seconds(leaseTtl)
+        config.allowExternalEngines = allowExternalEngines
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(config: config)

@@ -20,6 +20,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "A unique name for this worker (default: HOST-PID).")
     var name: String?
 
+    @Flag(help: "Required with --engine external: jobs then run their own --engine-cmd on this machine.")
+    var allowExternalEngines = false
+
     @Option(help: "The cluster token (or LONGSHOT_TOKEN).")
     var token: String?
 
@@ -33,6 +36,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         guard EngineCatalog.names.contains(engine) else {
             throw fail("engine: unknown engine '\(engine)'; known engines: \(EngineCatalog.names.joined(separator: ", "))")
+        }
+        guard engine != "external" || allowExternalEngines else {
+            throw fail("engine: external jobs run a command of the job's choosing here; add --allow-external-engines to accept that")
         }
         guard (1...256).contains(slots) else { throw fail("slots: \(slots) is out of range 1-256") }
         let service: WorkerService

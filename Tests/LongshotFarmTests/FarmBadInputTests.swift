@@ -127,6 +127,10 @@ extension FarmTests {
                 var engine = validSpec()
                 engine.engine = "warp-drive"
                 await expectRejected(.invalidArgument, ["engine", "warp-drive"]) { _ = try await client.submit(engine) }
+                var external = validSpec()
+                external.engine = "external"
+                external.model = "touch /tmp/longshot-should-not-exist"
+                await expectRejected(.invalidArgument, ["external", "--allow-external-engines"]) { _ = try await client.submit(external) }
                 // A request with no body.
                 var empty = Longshot_V1_Request()
                 empty.header = Longshot_V1_Header(token: farm.token)

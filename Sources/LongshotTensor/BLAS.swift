@@ -1,3 +1,4 @@
+import Foundation
 import COpenBLAS
 
 /// Matrix products through OpenBLAS's `cblas_sgemm`, row-major.
@@ -17,10 +18,19 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        // OpenBLAS 0.3.21's thread pool, shared by concurrent multi-threaded callers, made results depend
+        // on scheduling (windows rendered in parallel differed from run to run): with more than one BLAS
+        // thread, one sgemm runs at a time (it uses every core anyway); with one, callers run side by side.
+        let exclusive = threadCount > 1
+        if exclusive { gate.lock() }
+        defer { if exclusive { gate.unlock() } }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// Serialises multi-threaded sgemm calls (see `gemm`).
+    @usableFromInline static let gate = NSLock()
 
     /// A linear layer in PyTorch's convention: `output[r] = input[r] · weightᵀ + bias` for `rows` rows.
     ///

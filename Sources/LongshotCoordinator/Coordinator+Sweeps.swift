@@ -6,11 +6,9 @@ extension Coordinator {
     /// Once a second: reclaim expired leases, notice dead workers, and finish jobs whose windows are all
     /// done (including jobs a previous coordinator left mid-stitch or mid-encode).
     func sweepLoop() async {
-        var firstPass = true
         while !Task.isCancelled, !isStopped {
             do {
-                try await sweep(resuming: firstPass)
-                firstPass = false
+                try await sweep()
             } catch {
                 log.error("sweep: \(error)")
             }
@@ -18,7 +16,7 @@ extension Coordinator {
         }
     }
 
-    func sweep(resuming: Bool) async throws {
+    func sweep() async throws {
         let timeout = config.workerTimeout
         let (expired, lost) = try await database.run { store in
             (try store.expireLeases(), try store.markWorkersOffline(silentFor: timeout))
@@ -30,9 +28,7 @@ extension Coordinator {
             log.info("worker \(worker.name) (\(worker.id)) is silent: offline, its leases go back to the queue")
             events.publish(.make(.workerLost, "worker \(worker.name) lost"))
         }
-        let candidates = try await database.run { store in
-            try store.listJobs(states: [.running, .queued, .stitching, .encoding], limit: 1000).map(\.id)
-        }
-        for id in candidates { await finishIfComplete(jobID: id) }
+        let ready = try await database.run { try $0.jobsReadyToFinish() }
+        for id in ready { await finishIfComplete(jobID: id) }
     }
 }

@@ -17,3 +17,18 @@ extension FarmStore {
         return out
     }
 }
+
+extension FarmStore {
+    /// Jobs that are not finished yet but whose windows are all done: ready to stitch and encode (including
+    /// jobs a previous coordinator left mid-stitch or mid-encode).
+    public func jobsReadyToFinish(limit: Int = 100) throws -> [String] {
+        try connection.query(
+            """
+            SELECT j.id FROM jobs j
+            WHERE j.state IN ('queued', 'running', 'stitching', 'encoding')
+                AND NOT EXISTS (SELECT 1 FROM windows w WHERE w.job_id = j.id AND w.state <> 'done')
+            ORDER BY j.created_at LIMIT $1::int
+            """, [.int(limit)]
+        ).rows.map { try $0.string(0) }
+    }
+}

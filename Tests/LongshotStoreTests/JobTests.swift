@@ -98,4 +98,19 @@ import Testing
         try store.pruneCheckpoints(jobID: job, before: 5)
         #expect(try store.connection.query("SELECT count(*) FROM checkpoints").first?.int(0) == 1)
     }
+
+    @Test func jobsAreReadyToFinishWhenEveryWindowIsDone() throws {
+        let store = try makeStore()
+        let worker = try register(store, "w")
+        let job = try submit(store, windows: 2)
+        #expect(try store.jobsReadyToFinish().isEmpty)
+        for _ in 0..<2 {
+            let lease = try #require(try store.acquireLease(workerID: worker, ttl: .seconds(30)))
+            #expect(try store.jobsReadyToFinish().isEmpty)
+            #expect(try store.completeLease(leaseID: lease.leaseID, result: [1], digest: "d", durationMs: 1) == .committed)
+        }
+        #expect(try store.jobsReadyToFinish() == [job])
+        #expect(try store.setJobState(job, .succeeded))
+        #expect(try store.jobsReadyToFinish().isEmpty)
+    }
 }

@@ -18,9 +18,11 @@ let farmPrompt = "a red ball bouncing on a blue background"
 /// and keeps the scratch directory.
 func withFarm(
     _ label: String, workers: Int = 0, engine: String = "procedural", host: String = "127.0.0.1",
-    databaseURL: String? = nil, _ body: (FarmHarness) async throws -> Void
+    databaseURL: String? = nil, coordinatorArguments: [String] = [], _ body: (FarmHarness) async throws -> Void
 ) async throws {
-    let farm = try FarmHarness(label, workers: workers, engine: engine, host: host, databaseURL: databaseURL)
+    let farm = try FarmHarness(
+        label, workers: workers, engine: engine, host: host, databaseURL: databaseURL,
+        coordinatorArguments: coordinatorArguments)
     var failed = true
     defer { farm.shutdown(keepScratch: failed) }
     do {

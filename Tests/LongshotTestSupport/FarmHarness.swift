@@ -29,6 +29,8 @@ public final class FarmHarness: @unchecked Sendable {
     public let eventsAddress: String
     public let leaseTTL: Int
     public let dataDirectory: URL
+    /// Extra arguments of every coordinator start (e.g. `--allow-external-engines`).
+    public let coordinatorArguments: [String]
 
     private let lock = NSLock()
     private var coordinatorProcess: FarmProcess?
@@ -46,9 +48,11 @@ public final class FarmHarness: @unchecked Sendable {
     /// - Parameters:
     ///   - host: The address the coordinator listens on (127.0.0.1, or a veth address for the netns test).
     ///   - databaseURL: A database to use instead of a fresh one on ``TestPostgres``.
+    ///   - coordinatorArguments: Extra arguments for `longshot coordinator`, on every start.
     public init(
         _ label: String, workers: Int = 0, engine: String = "procedural", leaseTTL: Int = 3,
-        host: String = "127.0.0.1", databaseURL: String? = nil, startCoordinator: Bool = true
+        host: String = "127.0.0.1", databaseURL: String? = nil, startCoordinator: Bool = true,
+        coordinatorArguments: [String] = []
     ) throws {
         scratch = try ScratchDirectory("longshot-farm-\(label)")
         token = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
@@ -57,6 +61,7 @@ public final class FarmHarness: @unchecked Sendable {
         address = "tcp://\(host):\(ports[0])"
         eventsAddress = "tcp://\(host):\(ports[1])"
         self.leaseTTL = leaseTTL
+        self.coordinatorArguments = coordinatorArguments
         dataDirectory = scratch.file("data")
         do {
             if startCoordinator { try self.startCoordinator() }
@@ -84,26 +89,28 @@ public final class FarmHarness: @unchecked Sendable {
             arguments: [
                 "coordinator", "--listen", address, "--events", eventsAddress, "--database", databaseURL,
                 "--data-dir", dataDirectory.path, "--lease-ttl", String(leaseTTL),
-            ],
+            ] + coordinatorArguments,
             environment: environment)
         lock.withLock { coordinatorProcess = process }
         try waitForLog(process, containing: "listening on", timeout: timeout)
     }
 
     /// Starts a worker and waits until it has registered. `prefix` runs it under another command
-    /// (e.g. `ip netns exec NS`), which must exec the worker so the pid stays the worker's.
+    /// (e.g. `ip netns exec NS`), which must exec the worker so the pid stays the worker's. `arguments` are
+    /// added to its command line (e.g. `--allow-external-engines`), `environment` to its environment.
     @discardableResult
     public func startWorker(
         _ name: String, engine: String = "procedural", slots: Int = 1, coordinator: String? = nil,
-        prefix: [String] = [], waitForRegistration: Bool = true, timeout: Duration = .seconds(60)
+        prefix: [String] = [], arguments: [String] = [], environment extra: [String: String] = [:],
+        waitForRegistration: Bool = true, timeout: Duration = .seconds(60)
     ) throws -> FarmProcess {
         let process = try FarmProcess.launch(
             name: name, log: scratch.file("worker-\(name).log"),
             arguments: [
                 "worker", "--coordinator", coordinator ?? address, "--engine", engine, "--slots", String(slots),
                 "--name", name,
-            ],
-            environment: environment, prefix: prefix)
+            ] + arguments,
+            environment: environment.merging(extra) { $1 }, prefix: prefix)
         lock.withLock { workerProcesses[name] = process }
         if waitForRegistration { try waitForLog(process, containing: "registered as", timeout: timeout) }
         return process

@@ -40,12 +40,14 @@ let package = Package(
                 "LongshotVideo", "LongshotDigest",
             ]),
         // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
-        .target(name: "LongshotTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "CLongshotKernels", path: "Sources/CLongshotKernels"),
+        .target(name: "LongshotTensor", dependencies: ["COpenBLAS", "CLongshotKernels"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
         .target(name: "LongshotDiT", dependencies: ["LongshotTensor", "LongshotDiffusion", "LongshotTextEncoder"]),
         .target(name: "LongshotExternal", dependencies: ["LongshotDiffusion"]),
         .executableTarget(
             name: "LongshotDiTBenchmark", dependencies: ["LongshotDiT", "LongshotTensor"], path: "Benchmarks/DiTForward"),
+        .executableTarget(name: "LongshotBLASBenchmark", path: "Benchmarks/BLASChoice"),
 
         // The farm (issue 3): wire protocol, NNG transport, PostgreSQL store.
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "LongshotNoiseTests", dependencies: ["LongshotNoise"]),
         .testTarget(name: "LongshotJobTests", dependencies: ["LongshotJob"]),
         .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
-        .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor"]),
+        .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor", "CLongshotKernels"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),
         .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor", "LongshotDiffusion"]),
         .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),

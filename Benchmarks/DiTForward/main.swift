@@ -1,6 +1,6 @@
 // One DiT forward pass (text projection included) on a model folder and an input file written by
 // ops/dit/benchmark.py: prints one JSON line with the median wall time and writes the velocity for the
-// parity check, and the least process CPU time (all threads) of one run. Thread count: OPENBLAS_NUM_THREADS. Results: Benchmarks/DiTForward.md.
+// parity check, and the least process CPU time (all threads) of one run. Thread count: LONGSHOT_THREADS. Results: Benchmarks/DiTForward.md.
 //
 //   LongshotDiTBenchmark MODEL_DIR INPUTS.safetensors OUTPUT.safetensors [REPEATS]
 import Foundation
@@ -38,7 +38,7 @@ do {
     }
     try SafetensorsWriter.write([.init(name: "velocity", tensor: Tensor(shape: latents.shape, scalars: velocity))], to: arguments[3])
     let median = times.sorted()[times.count / 2]
-    print("{\"median_s\": \(median), \"min_s\": \(times.min()!), \"min_cpu_s\": \(cpuTimes.min()!), \"threads\": \(BLAS.threadCount)}")
+    print("{\"median_s\": \(median), \"min_s\": \(times.min()!), \"min_cpu_s\": \(cpuTimes.min()!), \"threads\": \(ComputeThreads.count)}")
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

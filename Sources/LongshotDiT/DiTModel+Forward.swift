@@ -67,29 +67,17 @@ extension DiTModel {
     private func feedForward(_ block: DiTWeights.Block, tokens n: Int, ws: DiTWorkspace) {
         let c = configuration, d = c.hiddenSize
         normalizeAndModulate(ws.x, into: ws.h, rows: n, shift: ws.modulation + 3 * d, scale: ws.modulation + 4 * d)
-        block.fc1.apply(ws.h, rows: n, into: ws.mlp)
-        Activation.gelu(ws.mlp, count: n * c.mlpDim, approximation: .tanh)
+        block.fc1.apply(ws.h, rows: n, into: ws.mlp, activation: .tanh)
         block.fc2.applyGated(ws.mlp, rows: n, gate: ws.modulation + 5 * d, into: ws.x, scratch: ws.gated)
     }
 
-    /// `out = LN(x) ⊙ (1 + scale) + shift` (affine-free layer norm, then AdaLN modulation) in one pass per row.
+    /// `out = LN(x) ⊙ (1 + scale) + shift` (affine-free layer norm, then AdaLN modulation).
     func normalizeAndModulate(
         _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int,
         shift: UnsafePointer<Float>, scale: UnsafePointer<Float>
     ) {
-        let d = configuration.hiddenSize, n = Float(d), eps = configuration.epsilon
-        for r in 0..<rows {
-            let src = x + r * d, dst = out + r * d
-            var sum: Float = 0
-            for j in 0..<d { sum += src[j] }
-            let mean = sum / n
-            var squares: Float = 0
-            for j in 0..<d {
-                let v = src[j] - mean
-                squares += v * v
-            }
-            let inv = 1 / (squares / n + eps).squareRoot()
-            for j in 0..<d { dst[j] = (src[j] - mean) * inv * (1 + scale[j]) + shift[j] }
-        }
+        Normalization.layerNormModulate(
+            x, into: out, rows: rows, width: configuration.hiddenSize, shift: shift, scale: scale,
+            epsilon: configuration.epsilon)
     }
 }

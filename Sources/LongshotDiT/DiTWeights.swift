@@ -54,17 +54,22 @@ struct DiTWeights: Sendable {
 }
 
 extension DiTWeights.Linear {
-    /// `output[r] (+)= input[r] · weightᵀ + bias` for `rows` rows.
+    /// `output[r] (+)= input[r] · weightᵀ + bias` for `rows` rows, then `activation` on the output rows.
     func apply(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, into output: UnsafeMutablePointer<Float>,
-        outputStride: Int? = nil, accumulate: Bool = false
+        outputStride: Int? = nil, accumulate: Bool = false, activation: Activation.GELUApproximation? = nil
     ) {
+        let width = outFeatures
+        precondition(activation == nil || (outputStride ?? width) == width, "a fused activation needs contiguous output rows")
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 BLAS.linear(
                     rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, input: input, inputStride: inputStride,
                     weight: w.baseAddress!, bias: b.baseAddress!, output: output, outputStride: outputStride,
-                    accumulate: accumulate)
+                    accumulate: accumulate,
+                    epilogue: activation.map { approximation in
+                        { rows, count in Activation.gelu(rows, count: count * width, approximation: approximation, parallel: false) }
+                    })
             }
         }
     }

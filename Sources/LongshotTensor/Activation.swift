@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLongshotKernels
 
 /// Element-wise activations and the row-wise softmax, in place over contiguous buffers.
 public enum Activation {
@@ -15,7 +16,10 @@ public enum Activation {
     }
 
     /// GELU of `count` scalars in place.
-    public static func gelu(_ data: UnsafeMutablePointer<Float>, count: Int, approximation: GELUApproximation = .none) {
+    /// - Parameter parallel: spread the work over ``ComputeThreads`` (pass `false` inside a parallel task).
+    public static func gelu(
+        _ data: UnsafeMutablePointer<Float>, count: Int, approximation: GELUApproximation = .none, parallel: Bool = true
+    ) {
         switch approximation {
         case .none:
             let invSqrt2: Float = 0.707_106_781_186_547_6
@@ -24,13 +28,10 @@ public enum Activation {
                 data[i] = 0.5 * x * (1 + erff(x * invSqrt2))
             }
         case .tanh:
-            let c: Float = 0.797_884_560_802_865_4  // √(2/π)
+            // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
+            guard parallel else { return lk_gelu_tanh(data, count) }
             ParallelRows.forEach(count, minimumChunk: 16_384) { range in
-                for i in range {
-                    let x = data[i]
-                    // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
-                    data[i] = x / (1 + VectorMath.exp(-2 * c * (x + 0.044715 * x * x * x)))
-                }
+                lk_gelu_tanh(data + range.lowerBound, range.count)
             }
         }
     }

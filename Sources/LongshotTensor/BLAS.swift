@@ -1,8 +1,19 @@
-import Foundation
 import COpenBLAS
 
 /// Matrix products through OpenBLAS's `cblas_sgemm`, row-major.
+///
+/// OpenBLAS runs single-threaded; a product of more than ``rowChunk`` rows is cut into chunks of that many
+/// rows, spread over ``ComputeThreads``. The cut depends on the shape only, so results are bit-identical
+/// for any thread count, and concurrent callers never share OpenBLAS's thread pool (which made results
+/// depend on scheduling with OpenBLAS 0.3.21).
 public enum BLAS {
+    /// The rows of one chunk of a matrix product: large enough that repacking `B` per chunk costs under
+    /// 1%, small enough that 1,024 tokens make 8 tasks (Benchmarks/blas).
+    public static let rowChunk = 128
+
+    /// Products of fewer multiply-adds than this run their chunks on the caller's thread.
+    @usableFromInline static let parallelWork = 1 << 20
+
     /// `C = alpha * op(A) * op(B) + beta * C` on row-major matrices with explicit leading dimensions.
     ///
     /// - Parameters:
@@ -18,19 +29,41 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
-        // OpenBLAS 0.3.21's thread pool, shared by concurrent multi-threaded callers, made results depend
-        // on scheduling (windows rendered in parallel differed from run to run): with more than one BLAS
-        // thread, one sgemm runs at a time (it uses every core anyway); with one, callers run side by side.
-        let exclusive = threadCount > 1
-        if exclusive { gate.lock() }
-        defer { if exclusive { gate.unlock() } }
+        let chunks = (m + rowChunk - 1) / rowChunk
+        let run = { (chunk: Int) in
+            let first = chunk * rowChunk, rows = min(rowChunk, m - first)
+            serialGemm(
+                transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                a: a + (transposeA ? first : first * lda), lda: lda, b: b, ldb: ldb, beta: beta,
+                c: c + first * ldc, ldc: ldc)
+        }
+        if chunks == 1 || m * n * k < parallelWork {
+            for chunk in 0..<chunks { run(chunk) }
+        } else {
+            ComputeThreads.forEachTask(chunks) { chunk, _ in run(chunk) }
+        }
+    }
+
+    /// One `cblas_sgemm` call on the calling thread, with no chunking: for callers that already run in
+    /// parallel tasks (attention heads).
+    @inlinable
+    public static func serialGemm(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        precondition(openBLASIsSingleThreaded)
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Serialises multi-threaded sgemm calls (see `gemm`).
-    @usableFromInline static let gate = NSLock()
+    /// OpenBLAS set to one thread, once, before the first product.
+    @usableFromInline static let openBLASIsSingleThreaded: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
 
     /// A linear layer in PyTorch's convention: `output[r] = input[r] · weightᵀ + bias` for `rows` rows.
     ///
@@ -40,38 +73,43 @@ public enum BLAS {
     ///   - bias: `outFeatures` scalars or `nil`.
     ///   - output: `rows x outFeatures`, row stride `outputStride` (defaults to `outFeatures`).
     ///   - accumulate: add to `output` instead of overwriting it (a fused residual connection).
+    ///   - epilogue: called with each chunk's first output row and row count right after its product, on
+    ///     the same thread, while the rows are still in the cache (a fused activation).
     @inlinable
     public static func linear(
         rows: Int, inFeatures: Int, outFeatures: Int,
         input: UnsafePointer<Float>, inputStride: Int? = nil,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false
+        output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false,
+        epilogue: ((_ rows: UnsafeMutablePointer<Float>, _ count: Int) -> Void)? = nil
     ) {
-        let ldc = outputStride ?? outFeatures
-        var beta: Float = accumulate ? 1 : 0
-        if let bias {
-            for r in 0..<rows {
-                let row = output + r * ldc
-                if accumulate {
-                    for j in 0..<outFeatures { row[j] += bias[j] }
-                } else {
-                    row.update(from: bias, count: outFeatures)
+        let ldc = outputStride ?? outFeatures, lda = inputStride ?? inFeatures
+        let chunks = (rows + rowChunk - 1) / rowChunk
+        // Chunk by chunk, the bias lands in the output rows just before the product reads them back.
+        let run = { (chunk: Int) in
+            let first = chunk * rowChunk, count = min(rowChunk, rows - first)
+            let out = output + first * ldc
+            if let bias {
+                for r in 0..<count {
+                    let row = out + r * ldc
+                    if accumulate {
+                        for j in 0..<outFeatures { row[j] += bias[j] }
+                    } else {
+                        row.update(from: bias, count: outFeatures)
+                    }
                 }
             }
-            beta = 1
+            serialGemm(
+                transposeB: true, m: count, n: outFeatures, k: inFeatures, a: input + first * lda, lda: lda,
+                b: weight, ldb: inFeatures, beta: accumulate || bias != nil ? 1 : 0, c: out, ldc: ldc)
+            epilogue?(out, count)
         }
-        gemm(
-            transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inputStride ?? inFeatures,
-            b: weight, ldb: inFeatures, beta: beta, c: output, ldc: ldc)
+        if chunks <= 1 || rows * outFeatures * inFeatures < parallelWork {
+            for chunk in 0..<chunks { run(chunk) }
+        } else {
+            ComputeThreads.forEachTask(chunks) { chunk, _ in run(chunk) }
+        }
     }
-
-    /// Sets the number of threads OpenBLAS uses from now on (`OPENBLAS_NUM_THREADS` sets the default).
-    public static func setThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(count))
-    }
-
-    /// The number of threads OpenBLAS uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
 
 extension Tensor {

@@ -1,3 +1,5 @@
+import CLongshotKernels
+
 /// Row-wise normalisations over the last dimension, in place.
 public enum Normalization {
     /// Layer normalisation of each row: `(x - mean) / sqrt(var + epsilon) * gamma + beta`
@@ -11,28 +13,8 @@ public enum Normalization {
         gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float
     ) {
         let ld = stride ?? width
-        let n = Float(width)
-        for r in 0..<rows {
-            let row = data + r * ld
-            var sum: Float = 0
-            for j in 0..<width { sum += row[j] }
-            let mean = sum / n
-            var squares: Float = 0
-            for j in 0..<width {
-                let d = row[j] - mean
-                squares += d * d
-            }
-            let inv = 1 / (squares / n + epsilon).squareRoot()
-            switch (gamma, beta) {
-            case let (g?, b?):
-                for j in 0..<width { row[j] = (row[j] - mean) * inv * g[j] + b[j] }
-            case let (g?, nil):
-                for j in 0..<width { row[j] = (row[j] - mean) * inv * g[j] }
-            case let (nil, b?):
-                for j in 0..<width { row[j] = (row[j] - mean) * inv + b[j] }
-            case (nil, nil):
-                for j in 0..<width { row[j] = (row[j] - mean) * inv }
-            }
+        ParallelRows.forEach(rows, minimumChunk: 32) { range in
+            lk_layer_norm(data + range.lowerBound * ld, range.count, width, ld, gamma, beta, epsilon)
         }
     }
 
@@ -46,16 +28,23 @@ public enum Normalization {
         gamma: UnsafePointer<Float>?, epsilon: Float
     ) {
         let ld = stride ?? width
-        for r in 0..<rows {
-            let row = data + r * ld
-            var squares: Float = 0
-            for j in 0..<width { squares += row[j] * row[j] }
-            let inv = 1 / (squares / Float(width) + epsilon).squareRoot()
-            if let gamma {
-                for j in 0..<width { row[j] *= inv * gamma[j] }
-            } else {
-                for j in 0..<width { row[j] *= inv }
-            }
+        ParallelRows.forEach(rows, minimumChunk: 32) { range in
+            lk_rms_norm(data + range.lowerBound * ld, range.count, width, ld, gamma, epsilon)
+        }
+    }
+
+    /// Affine-free layer norm followed by AdaLN modulation: `out[r] = LN(x[r]) ⊙ (1 + scale) + shift`.
+    ///
+    /// - Parameters:
+    ///   - input, output: `rows x width` scalars, row stride `width`; they may not overlap.
+    ///   - shift, scale: `width` scalars each.
+    public static func layerNormModulate(
+        _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+        shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, epsilon: Float
+    ) {
+        ParallelRows.forEach(rows, minimumChunk: 32) { range in
+            let offset = range.lowerBound * width
+            lk_layer_norm_modulate(input + offset, output + offset, range.count, width, shift, scale, epsilon)
         }
     }
 }

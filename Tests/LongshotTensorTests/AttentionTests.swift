@@ -55,16 +55,23 @@ import Testing
         let (tokens, heads, d) = (300, 2, 16)
         let q = rng.tensor([tokens, heads * d], scale: 2), k = rng.tensor([tokens, heads * d], scale: 2)
         let v = rng.tensor([tokens, heads * d]), x = rng.tensor([70_000], scale: 4)
-        let saved = BLAS.threadCount
-        defer { BLAS.setThreadCount(saved) }
-        var outputs: [(Tensor, Tensor)] = []
-        for threads in [1, 2] {
-            BLAS.setThreadCount(threads)
-            outputs.append((
+        // 1,000 rows: 8 row chunks, the last one short; enough work to run them in parallel.
+        let a = rng.tensor([1000, 300]), b = rng.tensor([77, 300]), rows = rng.tensor([700, 96], scale: 3)
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        var outputs: [[Tensor]] = []
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            outputs.append([
                 Tensor.attention(query: q, key: k, value: v, heads: heads, queryBlock: 128, keyBlock: 128),
-                x.gelu(approximation: .tanh)))
+                x.gelu(approximation: .tanh),
+                Tensor.matmul(a, b, transposeB: true),
+                rows.layerNormalized(gamma: nil, beta: nil), rows.rmsNormalized(gamma: nil),
+            ])
         }
-        #expect(outputs[0].0 == outputs[1].0)
-        #expect(outputs[0].1 == outputs[1].1)
+        for (i, name) in ["attention", "gelu", "matmul", "layer norm", "rms norm"].enumerated() {
+            #expect(outputs[0][i] == outputs[1][i], "\(name): 1 and 2 threads differ")
+            #expect(outputs[0][i] == outputs[2][i], "\(name): 1 and 3 threads differ")
+        }
     }
 }

@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The threads the tensor kernels spread their work over: matrix products split into fixed row chunks,
+/// attention into (head, query block) tasks, element-wise kernels into row ranges. OpenBLAS itself runs
+/// single-threaded inside each task, so concurrent callers never share its thread pool.
+///
+/// Work is always cut the same way, whatever the thread count, and every task does the same arithmetic
+/// on whichever thread runs it: results are bit-identical with 1 thread or 16.
+public enum ComputeThreads {
+    private static let storage = Atomic<Int>(initialCount())
+
+    /// `LONGSHOT_THREADS`, else `OPENBLAS_NUM_THREADS`, else the number of active processors.
+    private static func initialCount() -> Int {
+        let environment = ProcessInfo.processInfo.environment
+        for name in ["LONGSHOT_THREADS", "OPENBLAS_NUM_THREADS"] {
+            if let text = environment[name], let value = Int(text), value > 0 { return value }
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The number of threads a kernel call uses (at least 1).
+    public static var count: Int { storage.load(ordering: .relaxed) }
+
+    /// Sets the number of threads kernel calls use from now on.
+    /// - Precondition: `count >= 1`.
+    public static func set(_ count: Int) {
+        precondition(count >= 1, "compute threads must be at least 1, got \(count)")
+        storage.store(count, ordering: .relaxed)
+    }
+
+    /// Runs `body(task, worker)` once for every task in `0..<tasks`, on up to `count` threads; task `t` runs
+    /// on worker `t % workers`, so a worker may keep per-worker scratch memory indexed by `worker`.
+    ///
+    /// - Parameter workers: the number of workers to use (`min(count, tasks)` when `nil`); pass the value
+    ///   that per-worker scratch was sized for.
+    @inlinable
+    public static func forEachTask(_ tasks: Int, workers: Int? = nil, _ body: (_ task: Int, _ worker: Int) -> Void) {
+        let workers = max(1, min(workers ?? count, tasks))
+        if workers == 1 {
+            for t in 0..<tasks { body(t, 0) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let work = TaskWork(body: escapable)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for t in stride(from: w, to: tasks, by: workers) { work.body(t, w) }
+            }
+        }
+    }
+}
+
+/// The task closure handed to worker threads. `@unchecked Sendable`: tasks write disjoint memory (their
+/// rows, their worker's scratch) and `concurrentPerform` returns before the captures go out of scope.
+@usableFromInline
+struct TaskWork: @unchecked Sendable {
+    @usableFromInline let body: (Int, Int) -> Void
+    @usableFromInline init(body: @escaping (Int, Int) -> Void) { self.body = body }
+}

@@ -17,7 +17,7 @@ final class DiTWorkspace {
     let modulation: UnsafeMutablePointer<Float>
     /// D x (max(D, mlpDim) + 1): a gate-scaled copy of a weight and its bias.
     let gated: UnsafeMutablePointer<Float>
-    var attention = AttentionWorkspace(queryBlock: 256, keyBlock: 1024)
+    var attention = AttentionWorkspace(queryBlock: 128, keyBlock: 1024)
     private let base: UnsafeMutablePointer<Float>
 
     init(configuration c: DiTConfiguration, tokens n: Int) {

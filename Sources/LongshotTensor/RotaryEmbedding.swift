@@ -99,26 +99,36 @@ public struct RotaryEmbedding: Sendable {
         precondition(rows <= positions, "RoPE tables hold \(positions) positions, got \(rows) rows")
         cosines.withUnsafeBufferPointer { cosBuffer in
             sines.withUnsafeBufferPointer { sinBuffer in
-                for r in 0..<rows {
-                    let c = cosBuffer.baseAddress! + r * pairs
-                    let s = sinBuffer.baseAddress! + r * pairs
-                    for h in 0..<heads {
-                        let head = data + r * stride + h * headDim
-                        switch pairing {
-                        case .interleaved:
-                            for p in 0..<pairs {
-                                let x = head[2 * p], y = head[2 * p + 1]
-                                head[2 * p] = x * c[p] - y * s[p]
-                                head[2 * p + 1] = x * s[p] + y * c[p]
-                            }
-                        case .halves:
-                            for p in 0..<pairs {
-                                let x = head[p], y = head[p + pairs]
-                                head[p] = x * c[p] - y * s[p]
-                                head[p + pairs] = x * s[p] + y * c[p]
-                            }
-                        }
+                ParallelRows.forEach(rows, minimumChunk: 64) { range in
+                    for r in range {
+                        rotate(
+                            data + r * stride, heads: heads, headDim: headDim,
+                            cos: cosBuffer.baseAddress! + r * pairs, sin: sinBuffer.baseAddress! + r * pairs)
                     }
+                }
+            }
+        }
+    }
+
+    /// Rotates every head of one row by one position's angles.
+    @inline(__always)
+    private func rotate(
+        _ row: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>
+    ) {
+        for h in 0..<heads {
+            let head = row + h * headDim
+            switch pairing {
+            case .interleaved:
+                for p in 0..<pairs {
+                    let x = head[2 * p], y = head[2 * p + 1]
+                    head[2 * p] = x * c[p] - y * s[p]
+                    head[2 * p + 1] = x * s[p] + y * c[p]
+                }
+            case .halves:
+                for p in 0..<pairs {
+                    let x = head[p], y = head[p + pairs]
+                    head[p] = x * c[p] - y * s[p]
+                    head[p + pairs] = x * s[p] + y * c[p]
                 }
             }
         }

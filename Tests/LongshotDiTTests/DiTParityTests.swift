@@ -44,6 +44,27 @@ import Testing
         }
     }
 
+    /// The same window gives the same bits on 1, 2 or 3 compute threads (work is cut by shape, not by thread).
+    @Test func velocityIsBitIdenticalForAnyThreadCount() throws {
+        let model = try DiTModel(directory: Self.folder.path)
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: Self.folder.appendingPathComponent("cases.json")))
+        let file = try SafetensorsFile(path: Self.folder.appendingPathComponent("cases.safetensors").path)
+        let item = cases.cases[0], c = model.configuration
+        let text = model.textContext(try file.tensor("case0.text", shape: [item.text_tokens, c.textDim]))
+        // 2 x 12 x 12 = 288 tokens: three row chunks (the last one short), twelve attention tasks.
+        let (frames, height, width) = (2, 24, 24)
+        let latents = (0..<frames * c.inChannels * height * width).map { Float(sin(Double($0) * 0.37)) }
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        var velocities: [[Float]] = []
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            velocities.append(try model.velocity(latents, frames: frames, height: height, width: width, t: item.t, text: text))
+        }
+        #expect(velocities[0] == velocities[1])
+        #expect(velocities[0] == velocities[2])
+    }
+
     @Test func rejectsAGridThatDoesNotFitThePatch() throws {
         let model = try DiTModel(directory: Self.folder.path)
         let c = model.configuration

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "LongshotExternal", dependencies: ["LongshotDiffusion"]),
         .executableTarget(
             name: "LongshotDiTBenchmark", dependencies: ["LongshotDiT", "LongshotTensor"], path: "Benchmarks/DiTForward"),
-        .executableTarget(name: "LongshotBLASBenchmark", path: "Benchmarks/BLASChoice"),
+        .executableTarget(name: "LongshotBLASBenchmark", path: "Benchmarks/BLASChoice", exclude: ["run.sh", "README.md"]),
 
         // The farm (issue 3): wire protocol, NNG transport, PostgreSQL store.
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -4,9 +4,11 @@
 // library's own variable (OPENBLAS_NUM_THREADS, BLIS_NUM_THREADS, MKL_NUM_THREADS, OMP_NUM_THREADS).
 // Runner and results: Benchmarks/blas/.
 //
-//   LongshotBLASBenchmark LIBRARY.so [SECONDS_PER_SHAPE [MxNxK[t] ...]]
+//   LongshotBLASBenchmark LIBRARY.so [SECONDS_PER_SHAPE [MxNxK[t] ...]] [--copies N]
 //
-// Extra shapes (`t`: B transposed) replace the DiT's set, to explore block sizes.
+// Extra shapes (`t`: B transposed) replace the DiT's set, to explore block sizes. `--copies N` runs N copies
+// of each product at once on N threads, each on its own matrices (Longshot's way: row chunks and attention
+// tasks on its own threads, the library single-threaded inside each); GFLOP/s then count all copies.
 import Foundation
 
 #if canImport(Glibc)
@@ -19,7 +21,7 @@ typealias SGEMM = @convention(c) (
 ) -> Void
 
 /// One matrix product of the forward pass: `C[m x n] = A[m x k] · op(B)`, and how often a forward runs it.
-struct Shape {
+struct Shape: Sendable {
     let name: String
     let m, n, k: Int
     let transposeB: Bool
@@ -38,7 +40,12 @@ let defaultShapes = [
     Shape(name: "values", m: 256, n: 64, k: 1024, transposeB: false, perForward: 128),
 ]
 
-let arguments = CommandLine.arguments
+var arguments = CommandLine.arguments
+var copies = 1
+if let flag = arguments.firstIndex(of: "--copies"), flag + 1 < arguments.count, let n = Int(arguments[flag + 1]), n > 0 {
+    copies = n
+    arguments.removeSubrange(flag...flag + 1)
+}
 guard arguments.count >= 2 else {
     FileHandle.standardError.write(Data("usage: LongshotBLASBenchmark LIBRARY.so [SECONDS_PER_SHAPE [MxNxK[t] ...]]\n".utf8))
     exit(2)
@@ -64,36 +71,60 @@ guard let symbol = dlsym(library, "cblas_sgemm") else {
 }
 let sgemm = unsafeBitCast(symbol, to: SGEMM.self)
 
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+nonisolated func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var perShape: [String] = []
 var forwardSeconds = 0.0
-var generator = SystemRandomNumberGenerator()
-for shape in shapes {
-    let a = (0..<shape.m * shape.k).map { _ in Float.random(in: -1...1, using: &generator) }
-    let b = (0..<shape.k * shape.n).map { _ in Float.random(in: -1...1, using: &generator) }
-    var c = [Float](repeating: 0, count: shape.m * shape.n)
+/// One copy's matrices.
+final class Operands: @unchecked Sendable {
+    let a: [Float], b: [Float]
+    var c: [Float]
+    init(_ shape: Shape) {
+        var generator = SystemRandomNumberGenerator()
+        a = (0..<shape.m * shape.k).map { _ in Float.random(in: -1...1, using: &generator) }
+        b = (0..<shape.k * shape.n).map { _ in Float.random(in: -1...1, using: &generator) }
+        c = [Float](repeating: 0, count: shape.m * shape.n)
+    }
+}
+
+/// The best seconds per product of `shape`, `copies` at a time.
+nonisolated func measure(_ shape: Shape, copies: Int, seconds: Double, sgemm: SGEMM) -> Double {
+    let operands = (0..<copies).map { _ in Operands(shape) }
     let ldb = shape.transposeB ? shape.k : shape.n
-    func once() {
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
+    @Sendable func once(_ o: Operands) {
+        o.a.withUnsafeBufferPointer { pa in
+            o.b.withUnsafeBufferPointer { pb in
+                o.c.withUnsafeMutableBufferPointer { pc in
                     sgemm(101, 111, shape.transposeB ? 112 : 111, Int32(shape.m), Int32(shape.n), Int32(shape.k), 1,
                           pa.baseAddress, Int32(shape.k), pb.baseAddress, Int32(ldb), 0, pc.baseAddress, Int32(shape.n))
                 }
             }
         }
     }
-    once()
-    // Batches of calls; the best batch's mean stands for the shape (the least disturbed by other load).
     let batch = max(1, Int(0.05 / max(shape.flop / 50e9, 1e-6)))
+    func runBatch() {
+        if copies == 1 {
+            for _ in 0..<batch { once(operands[0]) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: copies) { i in
+                for _ in 0..<batch { once(operands[i]) }
+            }
+        }
+    }
+    runBatch()
+    // Batches of calls; the best batch's mean stands for the shape (the least disturbed by other load).
     var best = Double.infinity
     let deadline = now() + seconds
     repeat {
         let start = now()
-        for _ in 0..<batch { once() }
-        best = min(best, (now() - start) / Double(batch))
+        runBatch()
+        best = min(best, (now() - start) / Double(batch * copies))
     } while now() < deadline
+    return best
+}
+
+for shape in shapes {
+    let best = measure(shape, copies: copies, seconds: seconds, sgemm: sgemm)
     forwardSeconds += best * Double(shape.perForward)
     perShape.append("\"\(shape.name)\": \(String(format: "%.1f", shape.flop / best / 1e9))")
 }

@@ -48,3 +48,8 @@ void lk_layer_norm(float *data, long rows, long width, long stride, const float 
 void lk_rms_norm(float *data, long rows, long width, long stride, const float *gamma, float eps) {
     selected->rms_norm(data, rows, width, stride, gamma, eps);
 }
+
+static _Thread_local int task_depth = 0;
+
+int lk_task_depth(void) { return task_depth; }
+void lk_task_depth_add(int delta) { task_depth += delta; }

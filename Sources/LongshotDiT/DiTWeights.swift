@@ -74,25 +74,31 @@ extension DiTWeights.Linear {
         }
     }
 
-    /// `output[r] += gate ⊙ (input[r] · weightᵀ + bias)`: the gate is folded into a scaled copy of the weight
-    /// (in `scratch`, `outFeatures * (inFeatures + 1)` scalars), so the gated residual is one sgemm with beta 1.
-    func applyGated(
-        _ input: UnsafePointer<Float>, rows: Int, gate: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>
-    ) {
+    /// Writes `gate ⊙ weight` and `gate ⊙ bias` (`outFeatures * (inFeatures + 1)` scalars) to `folded`, so
+    /// that ``applyFolded(_:rows:folded:into:)`` computes the gated residual in one sgemm with beta 1.
+    func foldGate(_ gate: UnsafePointer<Float>, into folded: UnsafeMutablePointer<Float>) {
         let n = outFeatures, k = inFeatures
-        let scaledBias = scratch + n * k
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                for o in 0..<n {
-                    let g = gate[o], src = w.baseAddress! + o * k, dst = scratch + o * k
-                    for j in 0..<k { dst[j] = src[j] * g }
-                    scaledBias[o] = b[o] * g
+                ParallelRows.forEach(n, minimumChunk: 32) { range in
+                    for o in range {
+                        let g = gate[o], src = w.baseAddress! + o * k, dst = folded + o * k
+                        for j in 0..<k { dst[j] = src[j] * g }
+                        folded[n * k + o] = b[o] * g
+                    }
                 }
             }
         }
+    }
+
+    /// `output[r] += gate ⊙ (input[r] · weightᵀ + bias)` for `rows` rows, with the gate folded by
+    /// ``foldGate(_:into:)``.
+    func applyFolded(
+        _ input: UnsafePointer<Float>, rows: Int, folded: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>
+    ) {
+        let n = outFeatures, k = inFeatures
         BLAS.linear(
-            rows: rows, inFeatures: k, outFeatures: n, input: input, weight: scratch, bias: scaledBias, output: output,
+            rows: rows, inFeatures: k, outFeatures: n, input: input, weight: folded, bias: folded + n * k, output: output,
             accumulate: true)
     }
 }

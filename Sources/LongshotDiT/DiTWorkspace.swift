@@ -15,14 +15,16 @@ final class DiTWorkspace {
     let mlp: UnsafeMutablePointer<Float>
     /// 6D: one block's shift, scale and gate vectors.
     let modulation: UnsafeMutablePointer<Float>
-    /// D x (max(D, mlpDim) + 1): a gate-scaled copy of a weight and its bias.
-    let gated: UnsafeMutablePointer<Float>
+    /// D x (D + 1): the attention projection's weight and bias scaled by `gate_msa`.
+    let gatedProj: UnsafeMutablePointer<Float>
+    /// D x (mlpDim + 1): fc2's weight and bias scaled by `gate_mlp`.
+    let gatedFC2: UnsafeMutablePointer<Float>
     var attention = AttentionWorkspace(queryBlock: 128, keyBlock: 1024)
     private let base: UnsafeMutablePointer<Float>
 
     init(configuration c: DiTConfiguration, tokens n: Int) {
         let d = c.hiddenSize
-        let sizes = [n * d, n * d, n * 3 * d, n * d, n * max(c.mlpDim, c.patchDim), 6 * d, d * (max(d, c.mlpDim) + 1)]
+        let sizes = [n * d, n * d, n * 3 * d, n * d, n * max(c.mlpDim, c.patchDim), 6 * d, d * (d + 1), d * (c.mlpDim + 1)]
         base = .allocate(capacity: sizes.reduce(0, +))
         base.initialize(repeating: 0, count: sizes.reduce(0, +))
         var offsets: [Int] = []
@@ -37,7 +39,8 @@ final class DiTWorkspace {
         context = base + offsets[3]
         mlp = base + offsets[4]
         modulation = base + offsets[5]
-        gated = base + offsets[6]
+        gatedProj = base + offsets[6]
+        gatedFC2 = base + offsets[7]
     }
 
     deinit {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import CLongshotKernels
 import Synchronization
 
 /// The threads the tensor kernels spread their work over: matrix products split into fixed row chunks,
@@ -33,21 +34,34 @@ public enum ComputeThreads {
     /// Runs `body(task, worker)` once for every task in `0..<tasks`, on up to `count` threads; task `t` runs
     /// on worker `t % workers`, so a worker may keep per-worker scratch memory indexed by `worker`.
     ///
+    /// Called from inside a task, the tasks run inline on the calling thread (as worker 0), so a parallel
+    /// region may call kernels that are themselves parallel.
+    ///
     /// - Parameter workers: the number of workers to use (`min(count, tasks)` when `nil`); pass the value
     ///   that per-worker scratch was sized for.
     @inlinable
     public static func forEachTask(_ tasks: Int, workers: Int? = nil, _ body: (_ task: Int, _ worker: Int) -> Void) {
         let workers = max(1, min(workers ?? count, tasks))
-        if workers == 1 {
+        if workers == 1 || lk_task_depth() > 0 {
             for t in 0..<tasks { body(t, 0) }
             return
         }
         withoutActuallyEscaping(body) { escapable in
             let work = TaskWork(body: escapable)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
+                lk_task_depth_add(1)
+                defer { lk_task_depth_add(-1) }
                 for t in stride(from: w, to: tasks, by: workers) { work.body(t, w) }
             }
         }
+    }
+
+    /// Runs `body` on the row ranges `0..<rows` cut into chunks of `chunk` rows, spread over the threads
+    /// (inline when nested); the cut depends on `rows` and `chunk` only.
+    @inlinable
+    public static func forEachRowChunk(_ rows: Int, chunk: Int = BLAS.rowChunk, _ body: (Range<Int>) -> Void) {
+        let chunks = (rows + chunk - 1) / chunk
+        forEachTask(chunks) { t, _ in body(t * chunk ..< min(rows, (t + 1) * chunk)) }
     }
 }
 

@@ -92,18 +92,22 @@ public struct RotaryEmbedding: Sendable {
     /// Rotates every head of `rows` token rows in place.
     ///
     /// - Parameters:
-    ///   - data: `rows` rows of `heads * headDim` scalars (row stride `stride`); row `r` uses position `r`.
+    ///   - data: `rows` rows of `heads * headDim` scalars (row stride `stride`); row `r` uses position
+    ///     `firstPosition + r`.
     ///   - headDim: must equal `2 * pairs`.
-    public func apply(to data: UnsafeMutablePointer<Float>, rows: Int, stride: Int, heads: Int, headDim: Int) {
+    public func apply(
+        to data: UnsafeMutablePointer<Float>, rows: Int, stride: Int, heads: Int, headDim: Int, firstPosition: Int = 0
+    ) {
         precondition(headDim == 2 * pairs, "RoPE tables rotate \(2 * pairs) scalars per head, head is \(headDim)")
-        precondition(rows <= positions, "RoPE tables hold \(positions) positions, got \(rows) rows")
+        precondition(firstPosition >= 0 && firstPosition + rows <= positions, "RoPE tables hold \(positions) positions, got rows \(firstPosition)..<\(firstPosition + rows)")
         cosines.withUnsafeBufferPointer { cosBuffer in
             sines.withUnsafeBufferPointer { sinBuffer in
                 ParallelRows.forEach(rows, minimumChunk: 64) { range in
                     for r in range {
                         rotate(
                             data + r * stride, heads: heads, headDim: headDim,
-                            cos: cosBuffer.baseAddress! + r * pairs, sin: sinBuffer.baseAddress! + r * pairs)
+                            cos: cosBuffer.baseAddress! + (firstPosition + r) * pairs,
+                            sin: sinBuffer.baseAddress! + (firstPosition + r) * pairs)
                     }
                 }
             }

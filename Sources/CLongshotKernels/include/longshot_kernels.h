@@ -49,4 +49,10 @@ void lk_layer_norm(float *data, long rows, long width, long stride, const float 
 /// RMS norm in place: `x / sqrt(mean(x²) + eps) * gamma`; `gamma` may be NULL.
 void lk_rms_norm(float *data, long rows, long width, long stride, const float *gamma, float eps);
 
+/// The calling thread's depth of nested parallel tasks (ComputeThreads): a task that asks for parallel work
+/// runs it inline instead of waiting on threads that may all be busy with its siblings.
+int lk_task_depth(void);
+/// Adds `delta` (+1 on entering a task, -1 on leaving it) to the calling thread's depth.
+void lk_task_depth_add(int delta);
+
 #endif

@@ -20,14 +20,60 @@ extension Coordinator {
         guard finishing.withLock({ $0.insert(jobID).inserted }) else { return }
         Task.detached { [self] in
             defer { finishing.withLock { _ = $0.remove(jobID) } }
+            await finishWithRetries(ready)
+        }
+    }
+
+    /// Runs `finish` up to `config.finishAttempts` times, pausing `finishRetryBackoff` (doubling) between
+    /// tries; each failed try is logged, stored as a `job.finish_failed` event (`longshot logs JOB`) and
+    /// published. The job fails only when the last try fails, with the number of tries and the last error.
+    ///
+    /// A lost database connection is not a failed try: the job stays `stitching` or `encoding` and the
+    /// sweep starts finishing it again once PostgreSQL answers (as it does for a job a previous
+    /// coordinator left mid-finish). Nor is a stop of this coordinator: the next one finishes the job.
+    private func finishWithRetries(_ job: JobRecord) async {
+        let id = job.id
+        let attempts = max(config.finishAttempts, 1)
+        var attempt = 1
+        while true {
             do {
-                try await finish(ready)
+                try await finish(job)
+                return
+            } catch let error as PostgresError where error.isConnectionFailure {
+                log.error("job \(id): finishing interrupted, the database is unavailable (\(error)); the sweep will finish it when it is back")
+                return
             } catch {
-                log.error("job \(jobID): finishing failed: \(error)")
-                _ = try? await database.run { try $0.setJobState(jobID, .failed, error: "stitching/encoding failed: \(error)") }
-                publishState(jobID, .failed, "failed: \(error)")
+                if isStopped {
+                    log.error("job \(id): finishing failed while the coordinator stops: \(error); the next coordinator finishes it")
+                    return
+                }
+                if attempt >= attempts {
+                    await failFinishing(id, attempts: attempts, error: error)
+                    return
+                }
+                let pause = config.finishRetryBackoff * (1 << min(attempt - 1, 16))
+                let message = "finish attempt \(attempt) of \(attempts) failed (retrying in \(pause)): \(error)"
+                log.error("job \(id): \(message)")
+                _ = try? await database.run { try $0.appendEvent(jobID: id, kind: "job.finish_failed", message: message) }
+                events.publish(.make(.log, job: id, message))
+                try? await Task.sleep(for: pause)
+                attempt += 1
             }
         }
+    }
+
+    /// Marks a job that could not be finished `failed` (unless it left the finishing states meanwhile, e.g.
+    /// cancelled). Its windows stay done: `longshot rerun JOB --failed` (no window to render) finishes it again.
+    private func failFinishing(_ id: String, attempts: Int, error: any Error) async {
+        let reason = "stitching/encoding failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error)"
+        log.error("job \(id): \(reason)")
+        let changed = try? await database.run {
+            try $0.setJobState(id, .failed, error: reason, from: [.queued, .running, .stitching, .encoding])
+        }
+        // nil: not recorded (the database went away meanwhile), the job is still mid-finish and the sweep
+        // tries again; false: the job was cancelled meanwhile.
+        guard changed == true else { return }
+        publishState(id, .failed, "failed: \(reason)")
     }
 
     /// Cross-fades the windows' stored latents, decodes and encodes the MP4, then marks the job succeeded.

@@ -21,6 +21,12 @@ public struct CoordinatorConfig: Sendable {
     public var maxAttempts: Int = 4
     /// First retry delay; doubles with each failed attempt.
     public var retryBackoff: Duration = .seconds(1)
+    /// Tries at stitching, decoding and encoding a job whose windows are all done before the job fails
+    /// (a crash of an external engine's decode, a transient disk error). A lost database is not counted:
+    /// the job is left mid-finish and the sweep finishes it once PostgreSQL is back.
+    public var finishAttempts: Int = 3
+    /// The pause after the first failed finish; doubles with each further one (1 s, 2 s, ...).
+    public var finishRetryBackoff: Duration = .seconds(1)
     /// Failures of one worker on one job after which it is blocked for that job.
     public var blockAfterFailures: Int = 2
     /// Concurrent request handlers.

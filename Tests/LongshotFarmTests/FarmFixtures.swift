@@ -87,7 +87,7 @@ extension FarmHarness {
             let detail = try await self.detail(id)
             last = detail
             if detail.state != state, [.failed, .cancelled].contains(detail.state) {
-                throw HarnessError("job \(id) is \(detail.state.word): \(detail.error)\n\(detail.text())")
+                throw HopelessWait("job \(id) is \(detail.state.word): \(detail.error)\n\(detail.text())")
             }
             return detail.state == state
         }

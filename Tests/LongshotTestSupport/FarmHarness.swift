@@ -226,12 +226,16 @@ public final class FarmHarness: @unchecked Sendable {
         _ what: String, timeout: Duration = .seconds(90), poll: Duration = .milliseconds(200),
         _ condition: () async throws -> Bool
     ) async throws {
+        // Errors from `condition` are retried until the timeout (a coordinator restarting), but a
+        // `HopelessWait` ends the wait at once.
         let deadline = ContinuousClock.now + timeout
         var lastError: (any Error)?
         while ContinuousClock.now < deadline {
             do {
                 if try await condition() { return }
                 lastError = nil
+            } catch let hopeless as HopelessWait {
+                throw hopeless.error
             } catch {
                 lastError = error
             }
@@ -300,6 +304,13 @@ public final class FarmHarness: @unchecked Sendable {
 public struct HarnessError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Thrown by a ``FarmHarness/waitUntil(_:timeout:poll:_:)`` condition that can never become true (a job
+/// that failed while the test waits for success): the wait ends at once with `error`.
+public struct HopelessWait: Error {
+    public var error: HarnessError
+    public init(_ description: String) { error = HarnessError(description) }
 }
 
 /// A long-running child process with standard output and error in a log file.

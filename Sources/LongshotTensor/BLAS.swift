@@ -29,18 +29,12 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
-        let chunks = (m + rowChunk - 1) / rowChunk
-        let run = { (chunk: Int) in
-            let first = chunk * rowChunk, rows = min(rowChunk, m - first)
+        ComputeThreads.forEachRowChunk(m, chunk: rowChunk, parallel: m * n * k >= parallelWork) { rows in
+            let first = rows.lowerBound
             serialGemm(
-                transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
                 a: a + (transposeA ? first : first * lda), lda: lda, b: b, ldb: ldb, beta: beta,
                 c: c + first * ldc, ldc: ldc)
-        }
-        if chunks == 1 || m * n * k < parallelWork {
-            for chunk in 0..<chunks { run(chunk) }
-        } else {
-            ComputeThreads.forEachTask(chunks) { chunk, _ in run(chunk) }
         }
     }
 
@@ -84,10 +78,9 @@ public enum BLAS {
         epilogue: ((_ rows: UnsafeMutablePointer<Float>, _ count: Int) -> Void)? = nil
     ) {
         let ldc = outputStride ?? outFeatures, lda = inputStride ?? inFeatures
-        let chunks = (rows + rowChunk - 1) / rowChunk
         // Chunk by chunk, the bias lands in the output rows just before the product reads them back.
-        let run = { (chunk: Int) in
-            let first = chunk * rowChunk, count = min(rowChunk, rows - first)
+        ComputeThreads.forEachRowChunk(rows, chunk: rowChunk, parallel: rows * outFeatures * inFeatures >= parallelWork) { chunk in
+            let first = chunk.lowerBound, count = chunk.count
             let out = output + first * ldc
             if let bias {
                 for r in 0..<count {
@@ -103,11 +96,6 @@ public enum BLAS {
                 transposeB: true, m: count, n: outFeatures, k: inFeatures, a: input + first * lda, lda: lda,
                 b: weight, ldb: inFeatures, beta: accumulate || bias != nil ? 1 : 0, c: out, ldc: ldc)
             epilogue?(out, count)
-        }
-        if chunks <= 1 || rows * outFeatures * inFeatures < parallelWork {
-            for chunk in 0..<chunks { run(chunk) }
-        } else {
-            ComputeThreads.forEachTask(chunks) { chunk, _ in run(chunk) }
         }
     }
 }

@@ -57,11 +57,13 @@ public enum ComputeThreads {
     }
 
     /// Runs `body` on the row ranges `0..<rows` cut into chunks of `chunk` rows, spread over the threads
-    /// (inline when nested); the cut depends on `rows` and `chunk` only.
+    /// (inline when nested, or when `parallel` is false); the cut depends on `rows` and `chunk` only.
     @inlinable
-    public static func forEachRowChunk(_ rows: Int, chunk: Int = BLAS.rowChunk, _ body: (Range<Int>) -> Void) {
+    public static func forEachRowChunk(
+        _ rows: Int, chunk: Int = BLAS.rowChunk, parallel: Bool = true, _ body: (Range<Int>) -> Void
+    ) {
         let chunks = (rows + chunk - 1) / chunk
-        forEachTask(chunks) { t, _ in body(t * chunk ..< min(rows, (t + 1) * chunk)) }
+        forEachTask(chunks, workers: parallel ? nil : 1) { t, _ in body(t * chunk ..< min(rows, (t + 1) * chunk)) }
     }
 }
 

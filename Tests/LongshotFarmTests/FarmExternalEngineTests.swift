@@ -16,24 +16,11 @@ import Glibc
 /// marker file in the farm's scratch directory), crashes or hangs at the third velocity call of the window
 /// starting at latent frame ``flakyFirstFrame``. The reference is `longshot render` with plain numpy_engine.py.
 private enum ExternalFixture {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let numpyEngine = repository.appendingPathComponent("ops/external/numpy_engine.py").path
-    static let flakyEngine = repository.appendingPathComponent("Tests/Fixtures/External/flaky_engine.py").path
-
-    /// The small job through the numpy engine (4 video frames per latent frame): 18 latent frames in windows
-    /// of 8 overlapping by at least 2, which start at 0, 5 and 10.
-    static func job(_ command: String) -> [String] {
-        FarmHarness.smallJob + ["--engine", "external", "--engine-cmd", command]
-    }
-
-    static let reference = job("python3 '\(numpyEngine)'")
-
     /// The first latent frame of the window that misbehaves (window 1, in the middle of the job).
     static let flakyFirstFrame = 5
 
     static func flaky(_ mode: String, state: URL) -> String {
-        "python3 '\(flakyEngine)' --state '\(state.path)' --first-frame \(flakyFirstFrame) --mode \(mode)"
+        "python3 '\(ExternalEngineJobs.flakyEngine)' --state '\(state.path)' --first-frame \(flakyFirstFrame) --mode \(mode)"
     }
 
     struct Attempt: CustomStringConvertible {
@@ -62,14 +49,14 @@ private enum ExternalFixture {
         _ label: String, mode: String, workerEnvironment: [String: String] = [:],
         check: (_ error: String) throws -> Void
     ) async throws {
-        let reference = try ReferenceRenders.video(Self.reference)
+        let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
         try await withFarm(label, coordinatorArguments: ["--allow-external-engines"]) { farm in
             try farm.startWorker(
                 "w1", engine: "external", arguments: ["--allow-external-engines"], environment: workerEnvironment)
             let state = farm.scratch.file("engine-state")
             try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
             let started = ContinuousClock.now
-            let id = try farm.submit(farmPrompt, job(flaky(mode, state: state)))
+            let id = try farm.submit(farmPrompt, ExternalEngineJobs.job(flaky(mode, state: state)))
             let detail = try await farm.waitForJob(id, timeout: .seconds(90))
             print("\(label): job done in \(ContinuousClock.now - started)")
 

@@ -15,21 +15,9 @@ import Testing
 /// decode, so only the coordinator's finishing meets the fault. The reference is `longshot render` with
 /// plain numpy_engine.py.
 private enum FinishFixture {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let numpyEngine = repository.appendingPathComponent("ops/external/numpy_engine.py").path
-    static let flakyEngine = repository.appendingPathComponent("Tests/Fixtures/External/flaky_engine.py").path
-
-    /// The small job through the numpy engine: 3 windows, 72 video frames (2 decode calls per finish).
-    static func job(_ command: String) -> [String] {
-        FarmHarness.smallJob + ["--engine", "external", "--engine-cmd", command]
-    }
-
-    static let reference = job("python3 '\(numpyEngine)'")
-
     /// An engine whose first `times` processes crash in their first decode call.
     static func crashingDecode(state: URL, times: Int) -> String {
-        "python3 '\(flakyEngine)' --state '\(state.path)' --at decode --mode crash --times \(times)"
+        "python3 '\(ExternalEngineJobs.flakyEngine)' --state '\(state.path)' --at decode --mode crash --times \(times)"
     }
 
     /// Every event the coordinator publishes from now on, in order.
@@ -75,7 +63,7 @@ private enum FinishFixture {
             defer { events.close() }
             try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the publisher
             let started = ContinuousClock.now
-            let id = try farm.submit(farmPrompt, job(crashingDecode(state: markers, times: crashes)))
+            let id = try farm.submit(farmPrompt, ExternalEngineJobs.job(crashingDecode(state: markers, times: crashes)))
             let detail = try await farm.waitForJob(id, state, timeout: .seconds(60))
             print("\(label): job \(state.word) in \(ContinuousClock.now - started)")
             #expect(detail.windows.count == 3, "\(detail.text())")
@@ -103,7 +91,7 @@ extension FarmTests {
     struct Finishing {
         @Test("the engine crashes in the coordinator's first decode: finishing is tried again, the job succeeds with the frames of a fault-free run")
         func crashingDecodeIsRetried() async throws {
-            let reference = try ReferenceRenders.video(FinishFixture.reference)
+            let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
             try await FinishFixture.run("finish-retry", crashes: 1, until: .succeeded) { farm, id, _, events, markers in
                 // The fault happened (once: one marker).
                 #expect(FinishFixture.marker(markers, 1))
@@ -136,7 +124,7 @@ extension FarmTests {
 
         @Test("every finish attempt fails: the job fails with the attempts and the last error; `rerun --failed` finishes it")
         func failedFinishIsRerun() async throws {
-            let reference = try ReferenceRenders.video(FinishFixture.reference)
+            let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
             try await FinishFixture.run("finish-fail", crashes: 3, until: .failed) { farm, id, detail, _, markers in
                 #expect((1...3).allSatisfy { FinishFixture.marker(markers, $0) })
                 #expect(detail.error.hasPrefix("stitching/encoding failed after 3 attempts: external engine crashed"), "\(detail.error)")

@@ -1,0 +1,20 @@
+import Foundation
+import LongshotTestSupport
+
+/// The external-engine jobs the farm tests share: ops/external/numpy_engine.py, its misbehaving wrapper
+/// Tests/Fixtures/External/flaky_engine.py, and the small job with either.
+enum ExternalEngineJobs {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let numpyEngine = repository.appendingPathComponent("ops/external/numpy_engine.py").path
+    static let flakyEngine = repository.appendingPathComponent("Tests/Fixtures/External/flaky_engine.py").path
+
+    /// The small job through an external engine (the numpy engine makes 4 video frames per latent frame):
+    /// 18 latent frames in windows of 8 overlapping by at least 2, which start at 0, 5 and 10.
+    static func job(_ command: String) -> [String] {
+        FarmHarness.smallJob + ["--engine", "external", "--engine-cmd", command]
+    }
+
+    /// The same job with the plain numpy engine: what every faulty run must end up equal to.
+    static let reference = job("python3 '\(numpyEngine)'")
+}

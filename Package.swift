@@ -40,7 +40,8 @@ let package = Package(
                 "LongshotVideo", "LongshotDigest",
             ]),
         // Neural engine (issue 4): tensors on OpenBLAS, the MiniLM text encoder.
-        .target(name: "CLongshotKernels", path: "Sources/CLongshotKernels"),
+        // Optimised in debug builds too: the tests run the DiT and MiniLM through these kernels.
+        .target(name: "CLongshotKernels", path: "Sources/CLongshotKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "LongshotTensor", dependencies: ["COpenBLAS", "CLongshotKernels"]),
         .target(name: "LongshotTextEncoder", dependencies: ["LongshotTensor"]),
         .target(name: "LongshotDiT", dependencies: ["LongshotTensor", "LongshotDiffusion", "LongshotTextEncoder"]),

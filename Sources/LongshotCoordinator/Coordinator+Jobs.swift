@@ -40,6 +40,7 @@ extension Coordinator {
         }
         log.info("job \(id) submitted: \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
         events.publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
+        events.publishWorkAvailable("job \(id) submitted")
         return .jobSubmitted(.with { $0.jobID = id })
     }
 
@@ -126,6 +127,7 @@ extension Coordinator {
         }
         let count = try await database.run { try $0.rerun(jobID: id, windows: selection) }
         events.publish(.make(.jobState, job: id, "rerun of \(count) window(s)"))
+        if count > 0 { events.publishWorkAvailable("job \(id) rerun") }
         await finishIfComplete(jobID: id)
         return .ack(.with { $0.message = "\(count) window(s) will be rendered again" })
     }

@@ -65,6 +65,8 @@ extension Coordinator {
             throw RequestError(.invalidArgument, "worker action must be drain, block or unblock")
         }
         events.publish(.make(.log, "worker \(name) \(verb)"))
+        // Blocking hands the worker's windows to others; unblocking lets it take work again.
+        if r.action != .drain { events.publishWorkAvailable("worker \(name) \(r.action == .block ? "blocked" : "unblocked")") }
         return .ack(.with { $0.message = "worker \(name) \(verb)" })
     }
 }

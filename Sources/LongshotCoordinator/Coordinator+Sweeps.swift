@@ -23,7 +23,9 @@ extension Coordinator {
         }
         if expired > 0 {
             log.info("reclaimed \(expired) expired lease(s)")
+            events.publishWorkAvailable("\(expired) expired lease(s) reclaimed")
         }
+        if !lost.isEmpty { events.publishWorkAvailable("\(lost.count) lost worker(s)' leases reclaimed") }
         for worker in lost {
             log.info("worker \(worker.name) (\(worker.id)) is silent: offline, its leases go back to the queue")
             events.publish(.make(.workerLost, "worker \(worker.name) lost"))

@@ -32,7 +32,7 @@ extension Coordinator {
     func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {
         let ttl = config.leaseTTL
         guard let lease = try await database.run({ try $0.acquireLease(workerID: r.workerID, ttl: ttl) }) else {
-            return .noWork(.with { $0.retryAfterMs = 300 })
+            return .noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
         }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         leaseWindows.withLock { $0[lease.leaseID] = (lease.jobID, lease.windowIndex) }
@@ -125,7 +125,9 @@ extension Coordinator {
         if let window {
             let what: String
             switch failure.outcome {
-            case .retrying(let notBefore): what = "will retry after \(ISO8601DateFormatter().string(from: notBefore))"
+            case .retrying(let notBefore):
+                what = "will retry after \(ISO8601DateFormatter().string(from: notBefore))"
+                events.publishWorkAvailable("job \(window.jobID) window \(window.index) retry", at: notBefore)
             case .windowFailed: what = "attempts used up: the job failed"
             case .staleLease: what = "lease was no longer current"
             }

@@ -17,6 +17,10 @@ public struct CoordinatorConfig: Sendable {
     public var heartbeatInterval: Duration = .seconds(1)
     /// A worker silent this long is offline and loses its leases (a dead worker is noticed within 10 s).
     public var workerTimeout: Duration = .seconds(6)
+    /// How long an idle worker waits before asking again when there is no work (its `NoWork.retry_after_ms`).
+    /// Workers subscribed to the "work" event topic ask again sooner, as soon as work may have appeared;
+    /// this is the fallback for a lost notification.
+    public var idleRetryAfter: Duration = .milliseconds(300)
     /// Attempts per window before it fails (and its job with it).
     public var maxAttempts: Int = 4
     /// First retry delay; doubles with each failed attempt.

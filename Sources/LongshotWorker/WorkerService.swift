@@ -11,6 +11,7 @@ public final class WorkerService: Sendable {
     public let config: WorkerConfig
     public let log: WorkerLog
     private let link: CoordinatorLink
+    private let notifications = WorkNotifications()
     private let state = Mutex<State>(State())
 
     struct State {
@@ -38,14 +39,17 @@ public final class WorkerService: Sendable {
     /// Runs until `stop()`; throws only for errors that retrying cannot fix (a wrong token or version).
     public func run() async throws {
         try await register()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.heartbeatLoop() }
+        // Each task says whether it was a slot.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await self.heartbeatLoop(); return false }
+            group.addTask { await self.notificationLoop(); return false }
             for slot in 0..<config.slots {
-                group.addTask { try await self.slotLoop(slot) }
+                group.addTask { try await self.slotLoop(slot); return true }
             }
-            // Slots return when stopping; then end the heartbeat too.
+            // Slots return when stopping; then end the heartbeat and the subscription too.
             var finishedSlots = 0
-            while let _ = try await group.next() {
+            while let wasSlot = try await group.next() {
+                guard wasSlot else { continue }
                 finishedSlots += 1
                 if finishedSlots == config.slots { group.cancelAll() }
             }
@@ -84,6 +88,32 @@ public final class WorkerService: Sendable {
         }
     }
 
+    /// Subscribes to the coordinator's "work available" notifications (its events address comes from
+    /// `GetStatus`). Without them (an old coordinator, an unreachable events address) slots just poll.
+    private func notificationLoop() async {
+        var events: String?
+        var pause = Duration.milliseconds(200)
+        while events == nil, !Task.isCancelled, !stopping {
+            do {
+                if case .clusterStatus(let status) = try await link.call(.getStatus(Longshot_V1_GetStatus())) {
+                    events = status.coordinator.events
+                } else {
+                    break
+                }
+            } catch where error.isRetryable {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            } catch {
+                break
+            }
+        }
+        guard let events, !events.isEmpty else {
+            if !Task.isCancelled, !stopping { log.info("the coordinator names no events address; polling for work only") }
+            return
+        }
+        await notifications.listen(to: WorkNotifications.dialable(events, reached: config.coordinator), log: log)
+    }
+
     private func heartbeatLoop() async throws {
         while !Task.isCancelled {
             let (id, active, interval) = state.withLock { ($0.workerID, Array($0.active), $0.heartbeat) }
@@ -107,6 +137,8 @@ public final class WorkerService: Sendable {
         while !stopping {
             let (id, ttl) = state.withLock { ($0.workerID, $0.ttl) }
             let reply: Longshot_V1_Response.OneOf_Body
+            // Taken before asking, so that work announced while the answer travels is not missed.
+            let seen = notifications.generation
             do {
                 reply = try await link.call(.acquireLease(.with {
                     $0.workerID = id
@@ -128,7 +160,9 @@ public final class WorkerService: Sendable {
                 await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl).run()
                 state.withLock { _ = $0.active.remove(lease.leaseID) }
             case .noWork(let wait):
-                try await Task.sleep(for: .milliseconds(Int(min(max(wait.retryAfterMs, 50), 5000))))
+                // Until the retry-after passes or the coordinator announces work, whichever comes first.
+                await notifications.wait(for: .milliseconds(Int(min(max(wait.retryAfterMs, 50), 5000))), after: seen)
+                try Task.checkCancellation()
             default:
                 log.error("slot \(slot): unexpected reply to acquire")
                 try await Task.sleep(for: .seconds(1))

@@ -28,6 +28,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds a lease lasts without renewal.")
     var leaseTtl: Int = 15
 
+    @Option(help: "Milliseconds an idle worker waits before asking for work again; workers subscribed to the events address are also woken as soon as work appears, so this is only the fallback.")
+    var idleRetryMs: Int = 300
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         guard let url = database ?? env["LONGSHOT_DATABASE_URL"] else {
@@ -37,10 +40,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw fail("token: give --token or set LONGSHOT_TOKEN (any secret string; workers and clients need the same)")
         }
         guard (1...3600).contains(leaseTtl) else { throw fail("lease-ttl: \(leaseTtl) s is out of range 1-3600") }
+        guard (50...5000).contains(idleRetryMs) else { throw fail("idle-retry-ms: \(idleRetryMs) ms is out of range 50-5000") }
         var config = CoordinatorConfig(
             listen: listen, events: events ?? CoordinatorConfig.defaultEvents(for: listen), databaseURL: url,
             dataDirectory: URL(fileURLWithPath: dataDir), token: token, version: Provenance.version)
         config.leaseTTL = .seconds(leaseTtl)
+        config.idleRetryAfter = .milliseconds(idleRetryMs)
         config.allowExternalEngines = allowExternalEngines
         let coordinator: Coordinator
         do {

@@ -63,7 +63,8 @@ struct WatchCommand: AsyncParsableCommand {
             } catch {
                 try? await Task.sleep(for: .seconds(1))  // not a timeout: do not spin
             }
-            if let message, let event = try? Longshot_V1_Event(serializedBytes: message.payload) {
+            // The "work" topic wakes idle workers; it is not news for people.
+            if let message, message.topic != "work", let event = try? Longshot_V1_Event(serializedBytes: message.payload) {
                 if json {
                     print(JSONText.line(event.jsonObject))
                     flushOutput()

@@ -98,6 +98,16 @@ private enum ExternalFixture {
         guard let range = error.range(of: #"pid (\d+)"#, options: .regularExpression) else { return nil }
         return pid_t(error[range].dropFirst(4))
     }
+
+    /// Whether `pid` is alive: it exists and is not a zombie. The engine runs under `sh -c`, so once its
+    /// process group is killed it waits, a zombie, for init to reap it, which takes a moment.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
 }
 
 extension FarmTests {
@@ -122,7 +132,9 @@ extension FarmTests {
                 #expect(error.contains("FLAKY-HANG stuck in"), "the engine's last stderr line: \(error)")
                 // The hung engine is gone (its process group was killed), not left sleeping on the worker.
                 let pid = try #require(ExternalFixture.enginePID(in: error), "no pid in \(error)")
-                #expect(kill(pid, 0) != 0 && errno == ESRCH, "the hung engine \(pid) is still running")
+                let deadline = ContinuousClock.now + .seconds(5)
+                while ExternalFixture.isAlive(pid), ContinuousClock.now < deadline { usleep(50_000) }
+                #expect(!ExternalFixture.isAlive(pid), "the hung engine \(pid) is still running")
             }
         }
     }

@@ -20,6 +20,8 @@ struct LeaseRunner: Sendable {
     let client: CoordinatorLink
     let log: WorkerLog
     let ttl: Duration
+    /// Models loaded by earlier leases of this worker.
+    let engines: EngineCache
 
     func run() async {
         let id = lease.leaseID
@@ -46,7 +48,7 @@ struct LeaseRunner: Sendable {
         let job = lease.jobID, index = Int(lease.windowIndex)
         do {
             let spec = try JobSpec(wire: lease.job)
-            let denoiser = try EngineCatalog.denoiser(for: spec)
+            let denoiser = try engines.denoiser(for: spec)
             let renderer = try WindowRenderer(spec: spec, denoiser: denoiser)
             let window = renderer.plan.windows.windows[index]
             guard window.start == Int(lease.firstFrame), window.count == Int(lease.frameCount) else {

@@ -1,4 +1,5 @@
 import Foundation
+import LongshotEngines
 import LongshotProtocol
 import Synchronization
 
@@ -12,6 +13,8 @@ public final class WorkerService: Sendable {
     public let log: WorkerLog
     private let link: CoordinatorLink
     private let notifications = WorkNotifications()
+    /// Models stay loaded from one lease to the next.
+    private let engines = EngineCache()
     private let state = Mutex<State>(State())
 
     struct State {
@@ -157,7 +160,7 @@ public final class WorkerService: Sendable {
             switch reply {
             case .leaseGranted(let lease):
                 state.withLock { _ = $0.active.insert(lease.leaseID) }
-                await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl).run()
+                await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
                 state.withLock { _ = $0.active.remove(lease.leaseID) }
             case .noWork(let wait):
                 // Until the retry-after passes or the coordinator announces work, whichever comes first.

@@ -25,10 +25,7 @@ extension DiTModel {
             }
             weights.finalModulation.apply(cond.baseAddress!, rows: 1, into: ws.modulation)
         }
-        ComputeThreads.forEachRowChunk(n) { rows in
-            let r0 = rows.lowerBound
-            normalizeAndModulate(ws.x + r0 * d, into: ws.h + r0 * d, rows: rows.count, shift: ws.modulation, scale: ws.modulation + d)
-        }
+        normalizeAndModulate(ws.x, into: ws.h, rows: n, shift: ws.modulation, scale: ws.modulation + d)
         weights.finalProj.apply(ws.h, rows: n, into: ws.mlp)
         grid.unpatchify(ws.mlp, into: output)
     }

@@ -68,7 +68,7 @@ extension DiTWeights.Linear {
                     weight: w.baseAddress!, bias: b.baseAddress!, output: output, outputStride: outputStride,
                     accumulate: accumulate,
                     epilogue: activation.map { approximation in
-                        { rows, count in Activation.gelu(rows, count: count * width, approximation: approximation, parallel: false) }
+                        { rows, count in Activation.gelu(rows, count: count * width, approximation: approximation) }
                     })
             }
         }

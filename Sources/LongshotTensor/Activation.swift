@@ -15,11 +15,8 @@ public enum Activation {
         case tanh
     }
 
-    /// GELU of `count` scalars in place.
-    /// - Parameter parallel: spread the work over ``ComputeThreads`` (pass `false` inside a parallel task).
-    public static func gelu(
-        _ data: UnsafeMutablePointer<Float>, count: Int, approximation: GELUApproximation = .none, parallel: Bool = true
-    ) {
+    /// GELU of `count` scalars in place (the tanh form spread over ``ComputeThreads``, inline inside a task).
+    public static func gelu(_ data: UnsafeMutablePointer<Float>, count: Int, approximation: GELUApproximation = .none) {
         switch approximation {
         case .none:
             let invSqrt2: Float = 0.707_106_781_186_547_6
@@ -29,7 +26,6 @@ public enum Activation {
             }
         case .tanh:
             // 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)): the same value without cancellation in the tail.
-            guard parallel else { return lk_gelu_tanh(data, count) }
             ParallelRows.forEach(count, minimumChunk: 16_384) { range in
                 lk_gelu_tanh(data + range.lowerBound, range.count)
             }

@@ -190,7 +190,7 @@ public final class FarmHarness: @unchecked Sendable {
 
     /// Runs `longshot arguments...` against this farm (bounded by `timeout`; killed past it).
     public func cli(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> LongshotProcess.Result {
-        try FarmProcess.run(arguments, environment: environment, in: scratch.url, timeout: timeout)
+        try LongshotProcess.run(arguments, in: scratch.url, fullEnvironment: environment, timeout: timeout)
     }
 
     /// `longshot submit PROMPT options...`; returns the job id (the first line of its output).
@@ -364,51 +364,6 @@ public final class FarmProcess: @unchecked Sendable {
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         ChildRegistry.remove(process.processIdentifier)
         try? handle.close()
-    }
-
-    /// Runs `longshot arguments...` to completion with output through files; SIGKILLed past `timeout`.
-    static func run(
-        _ arguments: [String], environment: [String: String], in directory: URL, timeout: Duration
-    ) throws -> LongshotProcess.Result {
-        let tag = UUID().uuidString
-        let out = directory.appendingPathComponent(".stdout-\(tag)")
-        let err = directory.appendingPathComponent(".stderr-\(tag)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        let process = Process()
-        process.executableURL = try LongshotProcess.executable()
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
-        ChildRegistry.add(pid)
-        defer { ChildRegistry.remove(pid) }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-            throw HarnessError("longshot \(arguments.joined(separator: " ")) did not finish within \(timeout)")
-        }
-        process.waitUntilExit()
-        return LongshotProcess.Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
     }
 }
 

@@ -38,15 +38,19 @@ public enum LongshotProcess {
     }
 
     /// Runs `longshot arguments...` to completion; output goes through files so neither pipe can fill.
-    /// `environment` is set on top of this process's environment.
-    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.currentDirectoryURL = directory
+    /// `environment` is set on top of this process's environment; past `timeout` the process is killed.
+    public static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], timeout: Duration? = nil
+    ) throws -> Result {
+        try run(
+            arguments, in: directory, fullEnvironment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            timeout: timeout)
+    }
+
+    /// Runs `longshot arguments...` with exactly `fullEnvironment`; SIGKILLed, and an error, past `timeout`.
+    public static func run(
+        _ arguments: [String], in directory: URL, fullEnvironment: [String: String], timeout: Duration?
+    ) throws -> Result {
         let tag = UUID().uuidString
         let out = directory.appendingPathComponent(".stdout-\(tag)")
         let err = directory.appendingPathComponent(".stderr-\(tag)")
@@ -58,13 +62,32 @@ public enum LongshotProcess {
         }
         let outHandle = try FileHandle(forWritingTo: out)
         let errHandle = try FileHandle(forWritingTo: err)
+        defer {
+            try? outHandle.close()
+            try? errHandle.close()
+        }
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.environment = fullEnvironment
+        process.currentDirectoryURL = directory
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let pid = process.processIdentifier
+        ChildRegistry.add(pid)
+        defer { ChildRegistry.remove(pid) }
+        if let timeout {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if process.isRunning {
+                kill(pid, SIGKILL)
+                process.waitUntilExit()
+                throw HarnessError("longshot \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+            }
+        }
         process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
         return Result(
             status: process.terminationStatus,
             stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),

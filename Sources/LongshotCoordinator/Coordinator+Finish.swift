@@ -18,6 +18,7 @@ extension Coordinator {
             return job
         }) else { return }
         guard finishing.withLock({ $0.insert(jobID).inserted }) else { return }
+        await board.drop(job: jobID)
         Task.detached { [self] in
             defer { finishing.withLock { _ = $0.remove(jobID) } }
             await finishWithRetries(ready)
@@ -95,7 +96,12 @@ extension Coordinator {
             return result.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
         let denoiser = try EngineCatalog.denoiser(for: plan.spec)
-        let fused = LatentFuser(plan: plan.windows, layout: plan.layout).fuse(windows)
+        // Codenoise windows hold slices of the fused latents (equal where they overlap): laid side by side.
+        // Independent windows are cross-faded here.
+        let fused =
+            plan.spec.fusion == .codenoise
+            ? FusedLatents.assemble(windows, plan: plan.windows, frameSize: n)
+            : LatentFuser(plan: plan.windows, layout: plan.layout).fuse(windows)
         guard try await database.run({ try $0.setJobState(id, .encoding, from: [.stitching]) }) else { return }
         publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames")
         let directory = config.dataDirectory.appendingPathComponent("jobs", isDirectory: true)

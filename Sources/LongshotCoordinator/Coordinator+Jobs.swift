@@ -19,11 +19,6 @@ extension Coordinator {
                 .invalidArgument,
                 "engine: this coordinator does not accept external engines (a job's --engine-cmd would run on its machines); start it with --allow-external-engines to allow them")
         }
-        guard spec.fusion == .independent else {
-            throw RequestError(
-                .invalidArgument,
-                "fusion: the farm renders --fusion independent for now; codenoise across machines is not supported yet (use `longshot render` for codenoise in one process)")
-        }
         let plan: JobPlan
         do {
             plan = try JobCatalog.plan(for: spec)
@@ -49,11 +44,11 @@ extension Coordinator {
         let limit = r.limit == 0 ? 100 : Int(min(r.limit, 1000))
         let records = try await database.run { store in
             try store.listJobs(states: states.isEmpty ? nil : states, limit: limit).map { job in
-                (job, try store.windowCounts(jobID: job.id))
+                (job, try store.windowCounts(jobID: job.id), try store.groups(jobID: job.id))
             }
         }
         return .jobList(.with {
-            $0.jobs = records.map { job, counts in
+            $0.jobs = records.map { job, counts, groups in
                 let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
                 return .with {
                     $0.id = job.id
@@ -66,6 +61,9 @@ extension Coordinator {
                     $0.windowsDone = UInt32(counts[.done] ?? 0)
                     $0.createdAtMs = job.createdAt.milliseconds
                     $0.updatedAtMs = job.updatedAt.milliseconds
+                    $0.groups = UInt32(groups.count)
+                    $0.slowestGroupStep = UInt32(groups.map(\.step).min() ?? 0)
+                    $0.steps = UInt32(spec?.steps ?? 0)
                 }
             }
         })
@@ -73,11 +71,13 @@ extension Coordinator {
 
     func showJob(_ r: Longshot_V1_ShowJob) async throws -> Longshot_V1_Response.OneOf_Body {
         let id = r.jobID
-        let found = try await database.run { store -> (JobRecord, [WindowRecord], [AttemptRecord], [WorkerRecord])? in
+        let found = try await database.run { store -> (JobRecord, [WindowRecord], [AttemptRecord], [WorkerRecord], [GroupRecord])? in
             guard let job = try store.job(id) else { return nil }
-            return (job, try store.windows(jobID: id), try store.attempts(jobID: id), try store.listWorkers())
+            return (job, try store.windows(jobID: id), try store.attempts(jobID: id), try store.listWorkers(), try store.groups(jobID: id))
         }
-        guard let (job, windows, attempts, workers) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        guard let (job, windows, attempts, workers, groups) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        /// A codenoise window is as far as its group: leased while the group is, by the group's worker.
+        let groupOf = Dictionary(groups.flatMap { g in (g.firstWindow..<(g.firstWindow + g.windowCount)).map { ($0, g) } }, uniquingKeysWith: { a, _ in a })
         let names = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let lastAttempt = Dictionary(grouping: attempts, by: \.windowIndex).mapValues { $0.max { $0.id < $1.id }! }
         let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
@@ -92,18 +92,32 @@ extension Coordinator {
             $0.outputPath = job.outputPath ?? ""
             $0.outputBytes = UInt64(max(job.outputBytes ?? 0, 0))
             $0.windows = windows.map { w in
-                let attempt = lastAttempt[w.index]
-                let owner = w.leaseOwner ?? attempt?.workerID
+                let group = groupOf[w.index]
+                let attempt = lastAttempt[group?.firstWindow ?? w.index]
+                let owner = w.leaseOwner ?? group?.leaseOwner ?? attempt?.workerID
                 return .with {
                     $0.index = UInt32(w.index)
                     $0.firstFrame = UInt32(w.firstFrame)
                     $0.frameCount = UInt32(w.frameCount)
-                    $0.state = w.state.wire
+                    $0.state = (w.state == .pending && group?.state == .leased ? .leased : w.state).wire
                     $0.attempts = UInt32(w.attempts)
                     $0.worker = owner.map { names[$0] ?? $0 } ?? ""
                     $0.durationMs = UInt64(max(w.durationMs ?? 0, 0))
                     $0.digest = w.resultDigest ?? ""
                     $0.error = attempt?.error ?? ""
+                }
+            }
+            $0.groups = groups.map { g in
+                .with {
+                    $0.index = UInt32(g.index)
+                    $0.firstWindow = UInt32(g.firstWindow)
+                    $0.windowCount = UInt32(g.windowCount)
+                    $0.state = g.state.wire
+                    $0.worker = (g.leaseOwner ?? lastAttempt[g.firstWindow]?.workerID).map { names[$0] ?? $0 } ?? ""
+                    $0.step = UInt32(g.step)
+                    $0.checkpointStep = UInt32(g.checkpointStep)
+                    $0.attempts = UInt32(g.attempts)
+                    $0.steps = UInt32(spec?.steps ?? 0)
                 }
             }
         })
@@ -126,6 +140,7 @@ extension Coordinator {
             throw RequestError(.conflict, "job \(id) is being stitched and encoded right now; rerun it when that is over")
         }
         let count = try await database.run { try $0.rerun(jobID: id, windows: selection) }
+        if count > 0 { await board.drop(job: id) }
         events.publish(.make(.jobState, job: id, "rerun of \(count) window(s)"))
         if count > 0 { events.publishWorkAvailable("job \(id) rerun") }
         await finishIfComplete(jobID: id)
@@ -136,6 +151,7 @@ extension Coordinator {
         let id = r.jobID
         guard try await database.run({ try $0.job(id) }) != nil else { throw RequestError(.notFound, "no job with id \(id)") }
         let changed = try await database.run { try $0.cancel(jobID: id) }
+        await board.drop(job: id)
         events.publish(.with {
             $0.kind = .jobState
             $0.jobID = id

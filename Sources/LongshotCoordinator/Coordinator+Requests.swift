@@ -47,6 +47,8 @@ extension Coordinator {
         case .reportProgress(let r): return try await reportProgress(r)
         case .reportResult(let r): return try await reportResult(r)
         case .reportFailure(let r): return try await reportFailure(r)
+        case .stepExchange(let r): return try await stepExchange(r)
+        case .saveCheckpoint(let r): return try await saveCheckpoint(r)
         case .submitJob(let r): return try await submit(r)
         case .getStatus: return try await status()
         case .listJobs(let r): return try await listJobs(r)

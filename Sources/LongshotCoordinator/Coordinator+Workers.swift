@@ -31,6 +31,12 @@ extension Coordinator {
 
     func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {
         let ttl = config.leaseTTL
+        if let group = try await acquireGroup(workerID: r.workerID, adopt: r.adoptJobID.isEmpty ? nil : r.adoptJobID) {
+            return .leaseGranted(group)
+        }
+        guard r.adoptJobID.isEmpty else {
+            return .noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
+        }
         guard let lease = try await database.run({ try $0.acquireLease(workerID: r.workerID, ttl: ttl) }) else {
             return .noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
         }
@@ -61,6 +67,7 @@ extension Coordinator {
     }
 
     func reportProgress(_ r: Longshot_V1_ReportProgress) async throws -> Longshot_V1_Response.OneOf_Body {
+        if Self.isGroupLease(r.leaseID) { return try await reportGroupProgress(r) }
         var window = leaseWindows.withLock { $0[r.leaseID] }
         if window == nil, let found = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) {
             window = (found.jobID, found.index)
@@ -81,6 +88,7 @@ extension Coordinator {
     }
 
     func reportResult(_ r: Longshot_V1_ReportResult) async throws -> Longshot_V1_Response.OneOf_Body {
+        if Self.isGroupLease(r.leaseID) { return try await reportGroupResult(r) }
         // Validate the upload against the window it claims to be before anything is stored.
         guard let window = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) else {
             throw RequestError(.leaseLost, "lease \(r.leaseID) is not current: the result was discarded")
@@ -116,6 +124,7 @@ extension Coordinator {
     }
 
     func reportFailure(_ r: Longshot_V1_ReportFailure) async throws -> Longshot_V1_Response.OneOf_Body {
+        if Self.isGroupLease(r.leaseID) { return try await reportGroupFailure(r) }
         let backoff = config.retryBackoff
         let window = try await database.run { try $0.windowForLease(leaseID: r.leaseID) }
         let failure = try await database.run {

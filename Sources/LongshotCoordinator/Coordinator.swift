@@ -19,6 +19,10 @@ public final class Coordinator: Sendable {
     let finishing = Mutex<Set<String>>([])
     /// The window each live lease works on, for progress events (derived: rebuilt from the database on a miss).
     let leaseWindows = Mutex<[String: (job: String, index: Int)]>([:])
+    /// Live codenoise group leases (derived: rebuilt from the database on a miss).
+    let groupLeases = Mutex<[String: GroupLeaseInfo]>([:])
+    /// The codenoise step barrier (in memory; a restart rolls groups back to their checkpoint floor).
+    let board = StepBoard()
     private let server: Mutex<RepServer?> = Mutex(nil)
     private let stopped = Atomic<Bool>(false)
 
@@ -39,6 +43,12 @@ public final class Coordinator: Sendable {
 
     /// Serves until `stop()`.
     public func run() async throws {
+        // The halos exchanged since each codenoise job's checkpoint floor were in the previous
+        // coordinator's memory: resume those jobs from the floor, before any worker is answered.
+        let rolledBack = try await database.run { try $0.rollBackRunningGroups(reason: "the coordinator restarted") }
+        for (job, step) in rolledBack {
+            log.info("job \(job): codenoise groups resume from their common checkpoint at step \(step)")
+        }
         let repServer = try RepServer(
             listen: config.listen, contexts: config.contexts,
             oversizeReply: { size, limit in Longshot_V1_Response.tooLargeReply(size: size, limit: limit) }

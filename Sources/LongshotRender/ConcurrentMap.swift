@@ -3,7 +3,7 @@ import Synchronization
 
 /// Maps `0..<count` on all cores; results come back in index order, so the output does not depend on
 /// scheduling. The first error thrown is rethrown.
-func concurrentMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+public func concurrentMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
     let slots = Mutex<[Result<T, any Error>?]>(Array(repeating: nil, count: count))
     DispatchQueue.concurrentPerform(iterations: count) { i in
         let result = Result { try body(i) }

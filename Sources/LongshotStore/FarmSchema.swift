@@ -4,7 +4,7 @@
 /// checkpoints. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1]
+    public static let migrations: [Migration] = [v1, v2]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -115,5 +115,45 @@ public enum FarmSchema {
                 created_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (job_id, step))
             """,
+        ])
+
+    /// Codenoise window groups: a group lease holds a contiguous run of windows for a whole job, advanced
+    /// step by step; its checkpoints are the group's fused latents after a step.
+    static let v2 = Migration(
+        version: 2, name: "codenoise groups",
+        statements: [
+            """
+            CREATE TABLE groups (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                index integer NOT NULL CHECK (index >= 0),
+                first_window integer NOT NULL CHECK (first_window >= 0),
+                window_count integer NOT NULL CHECK (window_count > 0),
+                state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'leased', 'done', 'failed')),
+                attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
+                not_before timestamptz NOT NULL DEFAULT now(),
+                lease_id text UNIQUE,
+                lease_owner text REFERENCES workers (id) ON DELETE SET NULL,
+                lease_expires_at timestamptz,
+                step integer NOT NULL DEFAULT 0 CHECK (step >= 0),
+                checkpoint_step integer NOT NULL DEFAULT 0 CHECK (checkpoint_step >= 0),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, index),
+                CHECK ((state = 'leased') = (lease_id IS NOT NULL)),
+                CHECK (state <> 'leased' OR lease_expires_at IS NOT NULL))
+            """,
+            "CREATE INDEX groups_pending ON groups (job_id, index) WHERE state = 'pending'",
+            "CREATE INDEX groups_lease_owner ON groups (lease_owner) WHERE lease_owner IS NOT NULL",
+            """
+            CREATE TABLE group_checkpoints (
+                job_id text NOT NULL,
+                group_index integer NOT NULL,
+                step integer NOT NULL CHECK (step > 0),
+                data bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, group_index, step),
+                FOREIGN KEY (job_id, group_index) REFERENCES groups (job_id, index) ON DELETE CASCADE)
+            """,
+            "ALTER TABLE attempts ADD COLUMN group_index integer",
         ])
 }

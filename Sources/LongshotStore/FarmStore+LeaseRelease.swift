@@ -76,7 +76,7 @@ extension FarmStore {
             }
         }
         for owner in owners { try refreshWorkerState(owner) }
-        return released.rowCount
+        return released.rowCount + (try releaseGroupLeases(filter, outcome: outcome, error: error))
     }
 
     /// Marks a job failed unless it already finished.
@@ -98,6 +98,7 @@ extension FarmStore {
                 WHEN state = 'offline' THEN 'offline'
                 WHEN drain THEN 'draining'
                 WHEN EXISTS (SELECT 1 FROM windows WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
+                WHEN EXISTS (SELECT 1 FROM groups WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
                 ELSE 'idle' END
             WHERE id = $1
             """, [.text(workerID)])

@@ -21,7 +21,7 @@ extension FarmStore {
                 SELECT w.job_id, w.index, w.first_frame, w.frame_count, j.spec::text AS spec
                 FROM windows w JOIN jobs j ON j.id = w.job_id
                 WHERE w.state = 'pending' AND w.not_before <= \(SQLTime.clock(2))
-                    AND j.state IN ('queued', 'running')
+                    AND j.state IN ('queued', 'running') AND coalesce(j.spec->>'fusion', '') <> 'codenoise'
                     AND coalesce(j.spec->>'engine', '') = (SELECT engine FROM workers WHERE id = $1)
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = w.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, w.index
@@ -69,7 +69,12 @@ extension FarmStore {
                 UPDATE windows SET lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(3))
                 WHERE lease_id = $1 AND state = 'leased' RETURNING lease_owner
                 """, [.text(leaseID), SQLTime.param(now), .double(ttl.seconds)])
-            guard let owner = try result.first?.optionalString("lease_owner") else { return false }
+            let group = result.rowCount > 0 ? result : try db.query(
+                """
+                UPDATE groups SET lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(3))
+                WHERE lease_id = $1 AND state = 'leased' RETURNING lease_owner
+                """, [.text(leaseID), SQLTime.param(now), .double(ttl.seconds)])
+            guard let owner = try group.first?.optionalString("lease_owner") else { return false }
             try db.query("UPDATE workers SET last_seen_at = now() WHERE id = $1", [.text(owner)])
             return true
         }

@@ -21,6 +21,19 @@ extension FarmStore {
             guard try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(jobID)]).rowCount == 1 else {
                 throw FarmStoreError.unknownJob(jobID)
             }
+            let grouped = try db.query("SELECT 1 FROM groups WHERE job_id = $1 LIMIT 1", [.text(jobID)]).rowCount > 0
+            if grouped {
+                // Codenoise windows depend on each other at every step: a rerun recomputes every group, from
+                // the newest checkpoint they all share (--failed) or from the start.
+                guard !indices.isEmpty else { return 0 }
+                if case .failedOnly = selection {
+                    try rollBackGroups(jobID: jobID, reason: "rerun of the failed windows")
+                } else {
+                    try releaseLeases(.job(jobID), outcome: .cancelled, error: "rerun")
+                    try db.query("DELETE FROM groups WHERE job_id = $1", [.text(jobID)])
+                }
+                indices = windows.rows.indices.map { $0 }
+            }
             try releaseLeases(.windows(jobID: jobID, indices: indices), outcome: .cancelled, error: "rerun")
             try db.query(
                 """

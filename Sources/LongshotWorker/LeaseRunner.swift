@@ -25,23 +25,8 @@ struct LeaseRunner: Sendable {
 
     func run() async {
         let id = lease.leaseID
-        let revoked = Atomic<Bool>(false)
+        let renewal = LeaseRenewal(leaseID: id, client: client, log: log, ttl: ttl)
         let lastProgress = Mutex<ContinuousClock.Instant>(.now)
-        let renewal = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: ttl / 3)
-                if Task.isCancelled { return }
-                do {
-                    _ = try await client.call(.renewLease(.with { $0.leaseID = id }))
-                } catch let error as FarmCallError where error.isLeaseLost {
-                    log.info("lease \(id) was taken back: \(error.message)")
-                    revoked.store(true, ordering: .relaxed)
-                    return
-                } catch {
-                    log.error("renewing lease \(id): \(error)")
-                }
-            }
-        }
         defer { renewal.cancel() }
 
         let started = ContinuousClock.now
@@ -58,7 +43,7 @@ struct LeaseRunner: Sendable {
             let progressClient = client
             let latents = try await onThread(name: "window-\(index)") {
                 try renderer.render(window: index) { step in
-                    if revoked.load(ordering: .relaxed) { throw LeaseStop.revoked }
+                    if renewal.isRevoked { throw LeaseStop.revoked }
                     let due = lastProgress.withLock { last -> Bool in
                         guard ContinuousClock.now - last > .milliseconds(250) || step == spec.steps else { return false }
                         last = .now

@@ -21,6 +21,9 @@ public final class WorkerService: Sendable {
         var workerID = ""
         var stopping = false
         var active: Set<String> = []
+        /// Jobs this worker is asking to adopt a group of right now, and adopted groups still running.
+        var adopting: Set<String> = []
+        var adopted = 0
         var ttl: Duration = .seconds(15)
         var heartbeat: Duration = .seconds(1)
     }
@@ -57,7 +60,37 @@ public final class WorkerService: Sendable {
                 if finishedSlots == config.slots { group.cancelAll() }
             }
         }
+        while state.withLock({ $0.adopted > 0 }) { try await Task.sleep(for: .milliseconds(100)) }
         log.info("stopped")
+    }
+
+    /// Runs one lease: a window, or a codenoise group.
+    private func work(_ lease: Longshot_V1_LeaseGranted, ttl: Duration) async {
+        state.withLock { _ = $0.active.insert(lease.leaseID) }
+        if lease.windowCount > 0 {
+            await GroupRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines) { [self] job in adopt(job) }.run()
+        } else {
+            await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
+        }
+        state.withLock { _ = $0.active.remove(lease.leaseID) }
+    }
+
+    /// Takes a group of `jobID` that no worker holds, beyond this worker's slots: one of its groups waits
+    /// at that job's step barrier, which cannot complete otherwise.
+    private func adopt(_ jobID: String) {
+        let (id, ttl, fresh) = state.withLock { s in (s.workerID, s.ttl, s.adopting.insert(jobID).inserted) }
+        guard fresh else { return }
+        Task {
+            defer { state.withLock { _ = $0.adopting.remove(jobID) } }
+            guard case .leaseGranted(let lease)? = try? await link.call(.acquireLease(.with {
+                $0.workerID = id
+                $0.adoptJobID = jobID
+            })) else { return }
+            log.info("adopting group \(lease.groupIndex) of job \(jobID): it had no worker")
+            state.withLock { $0.adopted += 1 }
+            await work(lease, ttl: ttl)
+            state.withLock { $0.adopted -= 1 }
+        }
     }
 
     private func register() async throws {
@@ -159,9 +192,7 @@ public final class WorkerService: Sendable {
             }
             switch reply {
             case .leaseGranted(let lease):
-                state.withLock { _ = $0.active.insert(lease.leaseID) }
-                await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
-                state.withLock { _ = $0.active.remove(lease.leaseID) }
+                await work(lease, ttl: ttl)
             case .noWork(let wait):
                 // Until the retry-after passes or the coordinator announces work, whichever comes first.
                 await notifications.wait(for: .milliseconds(Int(min(max(wait.retryAfterMs, 50), 5000))), after: seen)

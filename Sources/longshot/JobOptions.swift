@@ -32,7 +32,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Minimum overlap between neighbouring windows, in latent frames.")
     var overlap: Int = JobSpec.defaults.overlap
 
-    @Option(help: "How windows are fused: codenoise (overlaps fused after every step; render's default) or independent (cross-faded at the end; submit's default).")
+    @Option(help: "How windows are fused: codenoise (overlaps fused after every step; the default) or independent (each window alone, cross-faded at the end).")
     var fusion: String?
 
     @Option(help: "The denoiser engine.")
@@ -51,7 +51,7 @@ struct JobOptions: ParsableArguments {
     var quality: Int = JobSpec.defaults.crf
 
     /// Builds and validates the job; every problem is one line naming it. `defaultFusion` applies when
-    /// `--fusion` is not given (`render` co-denoises; the farm renders windows independently).
+    /// `--fusion` is not given (both `render` and `submit` co-denoise).
     func spec(knownEngines: [String], defaultFusion: FusionMode = JobSpec.defaults.fusion) throws(JobSpecError) -> JobSpec {
         var spec = JobSpec.defaults
         let dims = size.lowercased().split(separator: "x").compactMap { Int($0) }

@@ -11,8 +11,10 @@ struct SubmitCommand: AsyncParsableCommand {
         commandName: "submit",
         abstract: "Submit a job to the farm; prints the job id as the first line.",
         discussion: """
-            The farm fuses windows with --fusion independent unless told otherwise (codenoise across \
-            machines is not available yet). With --wait the command shows progress until the job ends and \
+            The farm co-denoises (--fusion codenoise, the default): the job is split into window groups, \
+            one per worker slot, that fuse their overlaps after every step and exchange boundary halos \
+            through the coordinator; the video equals `longshot render` of the same job. --fusion \
+            independent renders each window alone and cross-fades them (neighbours may disagree). With --wait the command shows progress until the job ends and \
             exits non-zero if it failed or was cancelled; -o FILE (implies --wait) downloads the MP4.
             """)
 
@@ -32,7 +34,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let spec: JobSpec
         do {
-            spec = try job.spec(knownEngines: EngineCatalog.names, defaultFusion: .independent)
+            spec = try job.spec(knownEngines: EngineCatalog.names, defaultFusion: .codenoise)
         } catch {
             throw fail(error.description)
         }

@@ -49,14 +49,14 @@ enum ReferenceRenders {
         return scratch
     }
 
-    /// `longshot render PROMPT options... --fusion independent -o FILE`; cached by options.
+    /// `longshot render PROMPT options... -o FILE` (the options name the fusion); cached by options.
     static func video(_ options: [String]) throws -> URL {
         let key = options.joined(separator: " ")
         if let url = cache.withLock({ $0[key] }) { return url }
         let scratch = try directory.get()
         let url = scratch.file("ref-\(cache.withLock { $0.count }).mp4")
         let result = try LongshotProcess.run(
-            ["render", farmPrompt] + options + ["--fusion", "independent", "-o", url.path], in: scratch.url)
+            ["render", farmPrompt] + options + ["-o", url.path], in: scratch.url)
         guard result.status == 0 else {
             throw HarnessError("render failed (\(result.status)): \(result.stdout)\n\(result.stderr)")
         }

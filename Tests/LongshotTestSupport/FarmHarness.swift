@@ -40,9 +40,13 @@ public final class FarmHarness: @unchecked Sendable {
     private var cleanups: [() -> Void] = []
 
     /// A small job: 6 s at 12 fps, 160x96, 8 steps, windows of 8 latent frames overlapping by 2 (6 windows).
-    public static let smallJob = [
+    public static let smallShape = [
         "--duration", "6", "--fps", "12", "--size", "160x96", "--steps", "8", "--window", "8", "--overlap", "2",
     ]
+    /// The small job, windows rendered alone and cross-faded.
+    public static let smallJob = smallShape + ["--fusion", "independent"]
+    /// The small job, co-denoised.
+    public static let smallCodenoiseJob = smallShape + ["--fusion", "codenoise"]
 
     /// Prepares a farm; starts the coordinator, then `workers` workers named w1, w2, ... of `engine`.
     /// - Parameters:

@@ -335,6 +335,13 @@ public nonisolated struct Longshot_V1_JobSummary: Sendable {
 
   public var updatedAtMs: Int64 = 0
 
+  /// Codenoise jobs: window groups, the steps of the slowest group, and the job's steps.
+  public var groups: UInt32 = 0
+
+  public var slowestGroupStep: UInt32 = 0
+
+  public var steps: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -450,11 +457,47 @@ public nonisolated struct Longshot_V1_JobDetail: @unchecked Sendable {
     set {_uniqueStorage()._windows = newValue}
   }
 
+  /// Codenoise jobs: the window groups, in order.
+  public var groups: [Longshot_V1_GroupInfo] {
+    get {_storage._groups}
+    set {_uniqueStorage()._groups = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A codenoise window group: a contiguous run of windows one worker advances step by step.
+public nonisolated struct Longshot_V1_GroupInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var index: UInt32 = 0
+
+  public var firstWindow: UInt32 = 0
+
+  public var windowCount: UInt32 = 0
+
+  public var state: Longshot_V1_WindowState = .unspecified
+
+  public var worker: String = String()
+
+  /// Steps done, and the step of the newest checkpoint (0: none).
+  public var step: UInt32 = 0
+
+  public var checkpointStep: UInt32 = 0
+
+  public var attempts: UInt32 = 0
+
+  public var steps: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Run windows again. Answered by Ack.
@@ -986,7 +1029,7 @@ nonisolated extension Longshot_V1_ListJobs: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}prompt\0\u{3}duration_seconds\0\u{1}engine\0\u{1}priority\0\u{3}windows_total\0\u{3}windows_done\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}prompt\0\u{3}duration_seconds\0\u{1}engine\0\u{1}priority\0\u{3}windows_total\0\u{3}windows_done\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}groups\0\u{3}slowest_group_step\0\u{1}steps\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1004,6 +1047,9 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.windowsDone) }()
       case 9: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.groups) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.slowestGroupStep) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
       default: break
       }
     }
@@ -1040,6 +1086,15 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
     if self.updatedAtMs != 0 {
       try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 10)
     }
+    if self.groups != 0 {
+      try visitor.visitSingularUInt32Field(value: self.groups, fieldNumber: 11)
+    }
+    if self.slowestGroupStep != 0 {
+      try visitor.visitSingularUInt32Field(value: self.slowestGroupStep, fieldNumber: 12)
+    }
+    if self.steps != 0 {
+      try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1054,6 +1109,9 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
     if lhs.windowsDone != rhs.windowsDone {return false}
     if lhs.createdAtMs != rhs.createdAtMs {return false}
     if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs.groups != rhs.groups {return false}
+    if lhs.slowestGroupStep != rhs.slowestGroupStep {return false}
+    if lhs.steps != rhs.steps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1191,7 +1249,7 @@ nonisolated extension Longshot_V1_WindowInfo: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1203,6 +1261,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     var _outputPath: String = String()
     var _outputBytes: UInt64 = 0
     var _windows: [Longshot_V1_WindowInfo] = []
+    var _groups: [Longshot_V1_GroupInfo] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1222,6 +1281,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
       _outputPath = source._outputPath
       _outputBytes = source._outputBytes
       _windows = source._windows
+      _groups = source._groups
     }
   }
 
@@ -1249,6 +1309,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
         case 7: try { try decoder.decodeSingularStringField(value: &_storage._outputPath) }()
         case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._outputBytes) }()
         case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._windows) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._groups) }()
         default: break
         }
       }
@@ -1288,6 +1349,9 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
       if !_storage._windows.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._windows, fieldNumber: 9)
       }
+      if !_storage._groups.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._groups, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1306,10 +1370,81 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
         if _storage._outputPath != rhs_storage._outputPath {return false}
         if _storage._outputBytes != rhs_storage._outputBytes {return false}
         if _storage._windows != rhs_storage._windows {return false}
+        if _storage._groups != rhs_storage._groups {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_GroupInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GroupInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{3}first_window\0\u{3}window_count\0\u{1}state\0\u{1}worker\0\u{1}step\0\u{3}checkpoint_step\0\u{1}attempts\0\u{1}steps\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.firstWindow) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.windowCount) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.worker) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.checkpointStep) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    }
+    if self.firstWindow != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstWindow, fieldNumber: 2)
+    }
+    if self.windowCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.windowCount, fieldNumber: 3)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 4)
+    }
+    if !self.worker.isEmpty {
+      try visitor.visitSingularStringField(value: self.worker, fieldNumber: 5)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 6)
+    }
+    if self.checkpointStep != 0 {
+      try visitor.visitSingularUInt32Field(value: self.checkpointStep, fieldNumber: 7)
+    }
+    if self.attempts != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 8)
+    }
+    if self.steps != 0 {
+      try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_GroupInfo, rhs: Longshot_V1_GroupInfo) -> Bool {
+    if lhs.index != rhs.index {return false}
+    if lhs.firstWindow != rhs.firstWindow {return false}
+    if lhs.windowCount != rhs.windowCount {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.worker != rhs.worker {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.checkpointStep != rhs.checkpointStep {return false}
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.steps != rhs.steps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -100,6 +100,22 @@ public nonisolated struct Longshot_V1_Request: @unchecked Sendable {
     set {_uniqueStorage()._body = .reportFailure(newValue)}
   }
 
+  public var stepExchange: Longshot_V1_StepExchange {
+    get {
+      if case .stepExchange(let v)? = _storage._body {return v}
+      return Longshot_V1_StepExchange()
+    }
+    set {_uniqueStorage()._body = .stepExchange(newValue)}
+  }
+
+  public var saveCheckpoint: Longshot_V1_SaveCheckpoint {
+    get {
+      if case .saveCheckpoint(let v)? = _storage._body {return v}
+      return Longshot_V1_SaveCheckpoint()
+    }
+    set {_uniqueStorage()._body = .saveCheckpoint(newValue)}
+  }
+
   /// Client API (30-59).
   public var submitJob: Longshot_V1_SubmitJob {
     get {
@@ -184,6 +200,8 @@ public nonisolated struct Longshot_V1_Request: @unchecked Sendable {
     case reportProgress(Longshot_V1_ReportProgress)
     case reportResult(Longshot_V1_ReportResult)
     case reportFailure(Longshot_V1_ReportFailure)
+    case stepExchange(Longshot_V1_StepExchange)
+    case saveCheckpoint(Longshot_V1_SaveCheckpoint)
     /// Client API (30-59).
     case submitJob(Longshot_V1_SubmitJob)
     case getStatus(Longshot_V1_GetStatus)
@@ -275,6 +293,14 @@ public nonisolated struct Longshot_V1_Response: @unchecked Sendable {
     set {_uniqueStorage()._body = .leaseRenewed(newValue)}
   }
 
+  public var stepExchanged: Longshot_V1_StepExchanged {
+    get {
+      if case .stepExchanged(let v)? = _storage._body {return v}
+      return Longshot_V1_StepExchanged()
+    }
+    set {_uniqueStorage()._body = .stepExchanged(newValue)}
+  }
+
   /// Client API (30-59).
   public var jobSubmitted: Longshot_V1_JobSubmitted {
     get {
@@ -335,6 +361,7 @@ public nonisolated struct Longshot_V1_Response: @unchecked Sendable {
     case leaseGranted(Longshot_V1_LeaseGranted)
     case noWork(Longshot_V1_NoWork)
     case leaseRenewed(Longshot_V1_LeaseRenewed)
+    case stepExchanged(Longshot_V1_StepExchanged)
     /// Client API (30-59).
     case jobSubmitted(Longshot_V1_JobSubmitted)
     case clusterStatus(Longshot_V1_ClusterStatus)
@@ -356,7 +383,7 @@ fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{4}\u{e}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0")
 
   fileprivate class _StorageClass {
     var _header: Longshot_V1_Header? = nil
@@ -481,6 +508,32 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
           if let v = v {
             if hadOneofValue {try decoder.handleConflictingOneOf()}
             _storage._body = .reportFailure(v)
+          }
+        }()
+        case 17: try {
+          var v: Longshot_V1_StepExchange?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .stepExchange(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .stepExchange(v)
+          }
+        }()
+        case 18: try {
+          var v: Longshot_V1_SaveCheckpoint?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .saveCheckpoint(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .saveCheckpoint(v)
           }
         }()
         case 30: try {
@@ -644,6 +697,14 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
         guard case .reportFailure(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       }()
+      case .stepExchange?: try {
+        guard case .stepExchange(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      }()
+      case .saveCheckpoint?: try {
+        guard case .saveCheckpoint(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      }()
       case .submitJob?: try {
         guard case .submitJob(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
@@ -704,7 +765,7 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{4}\u{10}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0")
 
   fileprivate class _StorageClass {
     var _protocolVersion: UInt32 = 0
@@ -831,6 +892,19 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
             _storage._body = .leaseRenewed(v)
           }
         }()
+        case 15: try {
+          var v: Longshot_V1_StepExchanged?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .stepExchanged(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .stepExchanged(v)
+          }
+        }()
         case 30: try {
           var v: Longshot_V1_JobSubmitted?
           var hadOneofValue = false
@@ -952,6 +1026,10 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
       case .leaseRenewed?: try {
         guard case .leaseRenewed(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      }()
+      case .stepExchanged?: try {
+        guard case .stepExchanged(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       }()
       case .jobSubmitted?: try {
         guard case .jobSubmitted(let v)? = _storage._body else { preconditionFailure() }

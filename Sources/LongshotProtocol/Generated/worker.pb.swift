@@ -22,6 +22,49 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated enum Longshot_V1_ExchangePhase: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Before a step: every window's evidence; the reply has every window's of the job.
+  case evidence // = 1
+
+  /// After a step: the group's boundary pieces; the reply has the pieces of the other groups' windows
+  /// that overlap this group's frames.
+  case halo // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .evidence
+    case 2: self = .halo
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .evidence: return 1
+    case .halo: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Longshot_V1_ExchangePhase] = [
+    .unspecified,
+    .evidence,
+    .halo,
+  ]
+
+}
+
 /// First request of a worker. Answered by WorkerRegistered.
 public nonisolated struct Longshot_V1_RegisterWorker: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -106,6 +149,10 @@ public nonisolated struct Longshot_V1_AcquireLease: Sendable {
 
   public var freeSlots: UInt32 = 0
 
+  /// Codenoise: take a group of this job that nobody holds, beyond the worker's slots (its own groups wait
+  /// at a step barrier for it; see StepExchanged.adopt).
+  public var adoptJobID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -179,11 +226,150 @@ public nonisolated struct Longshot_V1_LeaseGranted: @unchecked Sendable {
   /// Clears the value of `latents`. Subsequent reads from it will return its default value.
   public mutating func clearLatents() {_uniqueStorage()._latents = nil}
 
+  /// Codenoise group leases (window_count > 0): windows [window_index, window_index + window_count) for
+  /// the whole job, starting after step step_begin from `latents` (the group's fused latents over the
+  /// frames first_frame..+frame_count, or its noise when step_begin is 0).
+  public var groupIndex: UInt32 {
+    get {_storage._groupIndex}
+    set {_uniqueStorage()._groupIndex = newValue}
+  }
+
+  public var windowCount: UInt32 {
+    get {_storage._windowCount}
+    set {_uniqueStorage()._windowCount = newValue}
+  }
+
+  /// Groups the job is split into; 1 means no step exchange is needed.
+  public var groupCount: UInt32 {
+    get {_storage._groupCount}
+    set {_uniqueStorage()._groupCount = newValue}
+  }
+
+  /// Save a checkpoint (SaveCheckpoint) after every step that is a multiple of this.
+  public var checkpointEvery: UInt32 {
+    get {_storage._checkpointEvery}
+    set {_uniqueStorage()._checkpointEvery = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Latents of one window restricted to some of its frames, after a step (before fusion).
+public nonisolated struct Longshot_V1_WindowPiece: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var windowIndex: UInt32 = 0
+
+  /// Absolute latent frames first_frame..+frame_count of the window.
+  public var firstFrame: UInt32 = 0
+
+  public var frameCount: UInt32 = 0
+
+  public var latents: Longshot_V1_Tensor {
+    get {_latents ?? Longshot_V1_Tensor()}
+    set {_latents = newValue}
+  }
+  /// Returns true if `latents` has been explicitly set.
+  public var hasLatents: Bool {self._latents != nil}
+  /// Clears the value of `latents`. Subsequent reads from it will return its default value.
+  public mutating func clearLatents() {self._latents = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _latents: Longshot_V1_Tensor? = nil
+}
+
+/// One window's share of the job-wide evidence at a step (engines that share evidence).
+public nonisolated struct Longshot_V1_WindowEvidence: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var windowIndex: UInt32 = 0
+
+  public var values: [Double] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Codenoise step barrier: post this group's part of `step` and wait (up to wait_ms) for the parts it
+/// needs. Answered by StepExchanged or Error(LEASE_LOST). Posting the same part again is harmless.
+public nonisolated struct Longshot_V1_StepExchange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: String = String()
+
+  public var step: UInt32 = 0
+
+  public var phase: Longshot_V1_ExchangePhase = .unspecified
+
+  public var pieces: [Longshot_V1_WindowPiece] = []
+
+  public var evidence: [Longshot_V1_WindowEvidence] = []
+
+  public var waitMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Longshot_V1_StepExchanged: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// False: not everything needed has arrived within wait_ms; post again.
+  public var ready: Bool = false
+
+  public var pieces: [Longshot_V1_WindowPiece] = []
+
+  public var evidence: [Longshot_V1_WindowEvidence] = []
+
+  /// A group of this job has no worker: take it (AcquireLease.adopt_job_id) so the barrier can complete.
+  public var adopt: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The group's fused latents after `step` (a multiple of checkpoint_every). Answered by Ack.
+public nonisolated struct Longshot_V1_SaveCheckpoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: String = String()
+
+  public var step: UInt32 = 0
+
+  public var latents: Longshot_V1_Tensor {
+    get {_latents ?? Longshot_V1_Tensor()}
+    set {_latents = newValue}
+  }
+  /// Returns true if `latents` has been explicitly set.
+  public var hasLatents: Bool {self._latents != nil}
+  /// Clears the value of `latents`. Subsequent reads from it will return its default value.
+  public mutating func clearLatents() {self._latents = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _latents: Longshot_V1_Tensor? = nil
 }
 
 public nonisolated struct Longshot_V1_NoWork: Sendable {
@@ -289,6 +475,10 @@ public nonisolated struct Longshot_V1_ReportFailure: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "longshot.v1"
+
+nonisolated extension Longshot_V1_ExchangePhase: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXCHANGE_PHASE_UNSPECIFIED\0\u{1}EXCHANGE_PHASE_EVIDENCE\0\u{1}EXCHANGE_PHASE_HALO\0")
+}
 
 nonisolated extension Longshot_V1_RegisterWorker: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RegisterWorker"
@@ -457,7 +647,7 @@ nonisolated extension Longshot_V1_HeartbeatAck: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AcquireLease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}free_slots\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}free_slots\0\u{3}adopt_job_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -467,6 +657,7 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.freeSlots) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.adoptJobID) }()
       default: break
       }
     }
@@ -479,12 +670,16 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
     if self.freeSlots != 0 {
       try visitor.visitSingularUInt32Field(value: self.freeSlots, fieldNumber: 2)
     }
+    if !self.adoptJobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.adoptJobID, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_AcquireLease, rhs: Longshot_V1_AcquireLease) -> Bool {
     if lhs.workerID != rhs.workerID {return false}
     if lhs.freeSlots != rhs.freeSlots {return false}
+    if lhs.adoptJobID != rhs.adoptJobID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -492,7 +687,7 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LeaseGranted"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0\u{3}group_index\0\u{3}window_count\0\u{3}group_count\0\u{3}checkpoint_every\0")
 
   fileprivate class _StorageClass {
     var _leaseID: String = String()
@@ -505,6 +700,10 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
     var _stepBegin: UInt32 = 0
     var _stepEnd: UInt32 = 0
     var _latents: Longshot_V1_Tensor? = nil
+    var _groupIndex: UInt32 = 0
+    var _windowCount: UInt32 = 0
+    var _groupCount: UInt32 = 0
+    var _checkpointEvery: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -525,6 +724,10 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       _stepBegin = source._stepBegin
       _stepEnd = source._stepEnd
       _latents = source._latents
+      _groupIndex = source._groupIndex
+      _windowCount = source._windowCount
+      _groupCount = source._groupCount
+      _checkpointEvery = source._checkpointEvery
     }
   }
 
@@ -553,6 +756,10 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._stepBegin) }()
         case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._stepEnd) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._groupIndex) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._windowCount) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._groupCount) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkpointEvery) }()
         default: break
         }
       }
@@ -595,6 +802,18 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       try { if let v = _storage._latents {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
+      if _storage._groupIndex != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._groupIndex, fieldNumber: 11)
+      }
+      if _storage._windowCount != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._windowCount, fieldNumber: 12)
+      }
+      if _storage._groupCount != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._groupCount, fieldNumber: 13)
+      }
+      if _storage._checkpointEvery != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._checkpointEvery, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -614,10 +833,242 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         if _storage._stepBegin != rhs_storage._stepBegin {return false}
         if _storage._stepEnd != rhs_storage._stepEnd {return false}
         if _storage._latents != rhs_storage._latents {return false}
+        if _storage._groupIndex != rhs_storage._groupIndex {return false}
+        if _storage._windowCount != rhs_storage._windowCount {return false}
+        if _storage._groupCount != rhs_storage._groupCount {return false}
+        if _storage._checkpointEvery != rhs_storage._checkpointEvery {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_WindowPiece: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WindowPiece"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}latents\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.windowIndex) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.firstFrame) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.frameCount) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.windowIndex != 0 {
+      try visitor.visitSingularUInt32Field(value: self.windowIndex, fieldNumber: 1)
+    }
+    if self.firstFrame != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstFrame, fieldNumber: 2)
+    }
+    if self.frameCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.frameCount, fieldNumber: 3)
+    }
+    try { if let v = self._latents {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_WindowPiece, rhs: Longshot_V1_WindowPiece) -> Bool {
+    if lhs.windowIndex != rhs.windowIndex {return false}
+    if lhs.firstFrame != rhs.firstFrame {return false}
+    if lhs.frameCount != rhs.frameCount {return false}
+    if lhs._latents != rhs._latents {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_WindowEvidence: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WindowEvidence"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}window_index\0\u{1}values\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.windowIndex) }()
+      case 2: try { try decoder.decodeRepeatedDoubleField(value: &self.values) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.windowIndex != 0 {
+      try visitor.visitSingularUInt32Field(value: self.windowIndex, fieldNumber: 1)
+    }
+    if !self.values.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.values, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_WindowEvidence, rhs: Longshot_V1_WindowEvidence) -> Bool {
+    if lhs.windowIndex != rhs.windowIndex {return false}
+    if lhs.values != rhs.values {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_StepExchange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StepExchange"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}step\0\u{1}phase\0\u{1}pieces\0\u{1}evidence\0\u{3}wait_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.pieces) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.evidence) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.waitMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.leaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.leaseID, fieldNumber: 1)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 2)
+    }
+    if self.phase != .unspecified {
+      try visitor.visitSingularEnumField(value: self.phase, fieldNumber: 3)
+    }
+    if !self.pieces.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.pieces, fieldNumber: 4)
+    }
+    if !self.evidence.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.evidence, fieldNumber: 5)
+    }
+    if self.waitMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.waitMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_StepExchange, rhs: Longshot_V1_StepExchange) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.phase != rhs.phase {return false}
+    if lhs.pieces != rhs.pieces {return false}
+    if lhs.evidence != rhs.evidence {return false}
+    if lhs.waitMs != rhs.waitMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_StepExchanged: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StepExchanged"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ready\0\u{1}pieces\0\u{1}evidence\0\u{1}adopt\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.ready) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.pieces) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.evidence) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.adopt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.ready != false {
+      try visitor.visitSingularBoolField(value: self.ready, fieldNumber: 1)
+    }
+    if !self.pieces.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.pieces, fieldNumber: 2)
+    }
+    if !self.evidence.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.evidence, fieldNumber: 3)
+    }
+    if self.adopt != false {
+      try visitor.visitSingularBoolField(value: self.adopt, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_StepExchanged, rhs: Longshot_V1_StepExchanged) -> Bool {
+    if lhs.ready != rhs.ready {return false}
+    if lhs.pieces != rhs.pieces {return false}
+    if lhs.evidence != rhs.evidence {return false}
+    if lhs.adopt != rhs.adopt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_SaveCheckpoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SaveCheckpoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}step\0\u{1}latents\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.leaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.leaseID, fieldNumber: 1)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 2)
+    }
+    try { if let v = self._latents {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_SaveCheckpoint, rhs: Longshot_V1_SaveCheckpoint) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs._latents != rhs._latents {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

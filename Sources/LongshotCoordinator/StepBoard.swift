@@ -1,0 +1,118 @@
+import Foundation
+import LongshotProtocol
+
+/// The codenoise step barrier: the coordinator relays what groups post at each step (every window's
+/// evidence before the step, boundary pieces after it) to the groups that need it, and keeps it from the
+/// job's checkpoint floor on, so a group that resumes from its checkpoint replays with the same inputs.
+///
+/// It lives in memory only: a restarted coordinator rolls every unfinished codenoise job back to its floor
+/// (see `FarmStore.rollBackRunningGroups`), so nothing here needs to survive. Payloads stay in wire form:
+/// the coordinator checks shapes and relays bytes, it never computes with them.
+actor StepBoard {
+    private struct JobBoard {
+        var evidence: [Int: [Int: [Double]]] = [:]
+        var pieces: [Int: [Int: Longshot_V1_WindowPiece]] = [:]
+        var floor = 0
+        /// Per group, the newest step it posted (for `show`'s slowest group).
+        var bytes: Int = 0
+    }
+
+    private var jobs: [String: JobBoard] = [:]
+    private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    /// Posts whose payload differed from what was already on the board for that step and window: a
+    /// nondeterministic engine (logged; the first post is kept).
+    private(set) var mismatches = 0
+
+    /// Stores a group's part of `step` (keeping the first copy of anything posted twice) and wakes waiters.
+    /// - Returns: the windows whose repost differed from the first post.
+    @discardableResult
+    func post(job: String, step: Int, evidence: [Longshot_V1_WindowEvidence], pieces: [Longshot_V1_WindowPiece]) -> [Int] {
+        var board = jobs[job] ?? JobBoard()
+        var differing: [Int] = []
+        guard step >= board.floor else { return [] }
+        for e in evidence {
+            let w = Int(e.windowIndex)
+            if let old = board.evidence[step]?[w] {
+                if old != e.values { differing.append(w) }
+            } else {
+                board.evidence[step, default: [:]][w] = e.values
+                board.bytes += e.values.count * 8
+            }
+        }
+        for p in pieces {
+            let w = Int(p.windowIndex)
+            if let old = board.pieces[step]?[w] {
+                if old != p { differing.append(w) }
+            } else {
+                board.pieces[step, default: [:]][w] = p
+                board.bytes += p.latents.data.count
+            }
+        }
+        jobs[job] = board
+        mismatches += differing.count
+        wake(job)
+        return differing
+    }
+
+    /// Every window's evidence for `step`, in window order, once all `windows` have posted.
+    func evidence(job: String, step: Int, windows: Int) -> [Longshot_V1_WindowEvidence]? {
+        guard let posted = jobs[job]?.evidence[step], posted.count >= windows else { return nil }
+        return (0..<windows).compactMap { w in
+            posted[w].map { values in .with { $0.windowIndex = UInt32(w); $0.values = values } }
+        }
+    }
+
+    /// The pieces of `windows` for `step`, once all have posted.
+    func pieces(job: String, step: Int, windows: [Int]) -> [Longshot_V1_WindowPiece]? {
+        guard let posted = jobs[job]?.pieces[step] else { return windows.isEmpty ? [] : nil }
+        var found: [Longshot_V1_WindowPiece] = []
+        for w in windows {
+            guard let piece = posted[w] else { return nil }
+            found.append(piece)
+        }
+        return found
+    }
+
+    /// Waits until something is posted for `job` or `deadline` passes.
+    func wait(job: String, until deadline: ContinuousClock.Instant) async {
+        let id = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waiters[job, default: [:]][id] = continuation
+            Task { [weak self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                await self?.resume(job: job, id: id)
+            }
+        }
+    }
+
+    /// Forgets every step before `floor` (no group can resume before its checkpoint, and none is older).
+    func setFloor(job: String, _ floor: Int) {
+        guard var board = jobs[job], floor > board.floor else { return }
+        board.floor = floor
+        for step in board.evidence.keys where step < floor { board.evidence[step] = nil }
+        for step in board.pieces.keys where step < floor {
+            board.bytes -= board.pieces[step]!.values.reduce(0) { $0 + $1.latents.data.count }
+            board.pieces[step] = nil
+        }
+        jobs[job] = board
+    }
+
+    /// Forgets a job (finished, cancelled, rerun or rolled back) and releases its waiters.
+    func drop(job: String) {
+        jobs[job] = nil
+        wake(job)
+    }
+
+    /// Bytes of pieces held for `job`.
+    func heldBytes(job: String) -> Int { jobs[job]?.bytes ?? 0 }
+
+    private func wake(_ job: String) {
+        guard let pending = waiters.removeValue(forKey: job) else { return }
+        for continuation in pending.values { continuation.resume() }
+    }
+
+    private func resume(job: String, id: UUID) {
+        guard let continuation = waiters[job]?.removeValue(forKey: id) else { return }
+        continuation.resume()
+    }
+}

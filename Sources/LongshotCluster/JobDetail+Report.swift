@@ -26,9 +26,20 @@ extension Longshot_V1_JobDetail {
     /// The `show --json` object. Stable keys: `id`, `state` (queued, running, stitching, encoding, succeeded,
     /// failed, cancelled), `error` (null when none), `createdAt`, `updatedAt` (ISO-8601), `output {path, bytes}`
     /// (null until encoded), `spec {...}`, `windowsDone`, `windowsTotal`, and `windows[] {index, firstFrame,
-    /// frames, state (pending, leased, done, failed), attempts, worker (null if none), durationMs, digest, error}`.
+    /// frames, state (pending, leased, done, failed), attempts, worker (null if none), durationMs, digest, error}`;
+    /// codenoise jobs also `groups[] {index, windows [first, last], state, worker, step, steps, checkpointStep,
+    /// attempts}` and `slowestGroupStep` (empty and null for independent jobs).
     public var jsonObject: [String: Any] {
         [
+            "groups": groups.map { g -> [String: Any] in
+                [
+                    "index": Int(g.index), "windows": [Int(g.firstWindow), Int(g.firstWindow + g.windowCount) - 1],
+                    "state": g.state.word, "worker": JSONText.orNull(g.worker.isEmpty ? nil : g.worker),
+                    "step": Int(g.step), "steps": Int(g.steps), "checkpointStep": Int(g.checkpointStep),
+                    "attempts": Int(g.attempts),
+                ]
+            },
+            "slowestGroupStep": JSONText.orNull(groups.map { Int($0.step) }.min()),
             "id": id, "state": state.word, "error": JSONText.orNull(error.isEmpty ? nil : error),
             "createdAt": JSONText.orNull(FarmTime.iso8601(ms: createdAtMs)),
             "updatedAt": JSONText.orNull(FarmTime.iso8601(ms: updatedAtMs)),
@@ -58,8 +69,23 @@ extension Longshot_V1_JobDetail {
             "created   \(FarmTime.iso8601(ms: createdAtMs) ?? "-") (\(FarmTime.age(ms: createdAtMs, now: now)) ago)",
             "windows   \(windowsDone)/\(windows.count) done",
         ]
+        if let slowest = groups.min(by: { $0.step < $1.step }) {
+            lines.append("steps     slowest group \(slowest.index) at step \(slowest.step)/\(slowest.steps) (\(groups.count) groups)")
+        }
         if !outputPath.isEmpty { lines.append("output    \(outputPath) (\(outputBytes) bytes; `longshot fetch \(id) -o FILE`)") }
         lines.append("")
+        if !groups.isEmpty {
+            var table = TextTable(["GROUP", "WINDOWS", "STATE", "STEP", "CHECKPOINT", "ATTEMPTS", "WORKER"])
+            for g in groups {
+                table.add([
+                    String(g.index), "\(g.firstWindow)-\(g.firstWindow + max(g.windowCount, 1) - 1)", g.state.word,
+                    "\(g.step)/\(g.steps)", g.checkpointStep == 0 ? "-" : "step \(g.checkpointStep)", String(g.attempts),
+                    g.worker.isEmpty ? "-" : g.worker,
+                ])
+            }
+            lines.append(table.text)
+            lines.append("")
+        }
         var table = TextTable(["WINDOW", "FRAMES", "STATE", "ATTEMPTS", "WORKER", "DURATION", "ERROR"])
         for w in windows {
             let last = w.firstFrame + max(w.frameCount, 1) - 1
@@ -80,9 +106,18 @@ extension Longshot_V1_JobSummary {
         [
             "id": id, "state": state.word, "prompt": prompt, "duration": durationSeconds, "engine": engine,
             "priority": Int(priority), "windowsDone": Int(windowsDone), "windowsTotal": Int(windowsTotal),
+            "groups": Int(groups), "slowestGroupStep": JSONText.orNull(groups > 0 ? Int(slowestGroupStep) : nil),
+            "steps": Int(steps),
             "createdAt": JSONText.orNull(FarmTime.iso8601(ms: createdAtMs)),
             "updatedAt": JSONText.orNull(FarmTime.iso8601(ms: updatedAtMs)),
         ]
+    }
+}
+
+extension Longshot_V1_JobSummary {
+    /// A codenoise job's progress: the slowest group's steps and the number of groups ("-" otherwise).
+    public var stepsText: String {
+        groups == 0 ? "-" : "\(slowestGroupStep)/\(steps) (\(groups) groups)"
     }
 }
 
@@ -90,9 +125,12 @@ extension Longshot_V1_JobList {
     /// `jobs` for people: id, state, windows done/total, age, prompt excerpt.
     public func text(now: Date = Date()) -> String {
         guard !jobs.isEmpty else { return "no jobs (submit one: longshot submit \"a red ball bouncing\")" }
-        var table = TextTable(["JOB", "STATE", "WINDOWS", "AGE", "PROMPT"])
+        var table = TextTable(["JOB", "STATE", "WINDOWS", "STEPS", "AGE", "PROMPT"])
         for j in jobs {
-            table.add([j.id, j.state.word, "\(j.windowsDone)/\(j.windowsTotal)", FarmTime.age(ms: j.createdAtMs, now: now), j.prompt.excerpt(50)])
+            table.add([
+                j.id, j.state.word, "\(j.windowsDone)/\(j.windowsTotal)", j.stepsText, FarmTime.age(ms: j.createdAtMs, now: now),
+                j.prompt.excerpt(50),
+            ])
         }
         return table.text
     }

@@ -112,3 +112,12 @@ extension FarmHarness {
         }
     }
 }
+
+extension FarmHarness {
+    /// Waits until `count` workers are registered and not offline (codenoise splits a job by live workers).
+    func waitForWorkers(_ count: Int, timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil("\(count) live workers", timeout: timeout, poll: .milliseconds(100)) {
+            try await self.client().status().workers.filter { $0.state != .offline }.count >= count
+        }
+    }
+}

@@ -2,8 +2,10 @@ import Foundation
 import LongshotDiffusion
 import LongshotProcedural
 
-/// An engine that does no arithmetic: every step takes a configured time and predicts zero velocity,
-/// so the output is the initial noise. For measuring the farm itself (scheduling, leases, transfers).
+/// An engine that does almost no arithmetic: every step takes a configured time and predicts a velocity
+/// proportional to the latents, scaled by the frame's place in its window (so overlapping windows disagree
+/// and fusion changes the result, as with a real model). For measuring the farm itself (scheduling,
+/// leases, transfers) and for fault tests whose output must not be the noise by construction.
 ///
 /// The job's `model` sets the time per step in milliseconds (e.g. "8"); the default is 10 ms.
 public struct SyntheticEngine: Denoiser {
@@ -30,7 +32,9 @@ public struct SyntheticEngine: Denoiser {
 
     public func layout(width: Int, height: Int) -> LatentLayout { layoutSource.layout(width: width, height: height) }
 
-    public func prepare(window: WindowRequest) throws -> any WindowModel { SleepingModel(stepDuration: stepDuration) }
+    public func prepare(window: WindowRequest) throws -> any WindowModel {
+        SleepingModel(stepDuration: stepDuration, frames: window.frames, frameSize: window.layout.frameSize)
+    }
 
     public func decode(_ latents: LatentVideo, videoFrames: Range<Int>, width: Int, height: Int) -> [[UInt8]] {
         layoutSource.decode(latents, videoFrames: videoFrames, width: width, height: height)
@@ -38,10 +42,19 @@ public struct SyntheticEngine: Denoiser {
 
     struct SleepingModel: WindowModel {
         let stepDuration: Duration
+        let frames: Int
+        let frameSize: Int
+
+        /// v = x * 0.5 * (local frame + 1) / frames: cheap, deterministic, different in each window.
         func velocity(_ latents: [Float], t: Float) throws -> [Float] {
             let c = stepDuration.components
             Thread.sleep(forTimeInterval: Double(c.seconds) + Double(c.attoseconds) / 1e18)
-            return [Float](repeating: 0, count: latents.count)
+            var v = [Float](repeating: 0, count: latents.count)
+            for f in 0..<frames {
+                let scale = 0.5 * Float(f + 1) / Float(frames)
+                for j in (f * frameSize)..<((f + 1) * frameSize) { v[j] = latents[j] * scale }
+            }
+            return v
         }
     }
 }

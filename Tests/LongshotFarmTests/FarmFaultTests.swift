@@ -5,7 +5,8 @@ import LongshotStore
 import LongshotTestSupport
 import Testing
 
-/// Fault tests run the synthetic engine, which sleeps `--model` ms per step and outputs the initial noise:
+/// Fault tests run the synthetic engine, which sleeps `--model` ms per step and scales the noise, differently
+/// in each window:
 /// windows take seconds (time to strike mid-window), and the video is a pure function of the job, so the
 /// fault-free reference is `longshot render --engine synthetic --model 0` of the same job (the model's
 /// sleep time changes nothing in the output).

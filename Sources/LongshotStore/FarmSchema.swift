@@ -1,7 +1,7 @@
 /// The farm's database schema, as versioned migrations.
 ///
-/// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks, events and
-/// checkpoints. All times come from the database clock (`now()`), so several coordinators agree.
+/// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks and events;
+/// version 2 adds codenoise window groups and their checkpoints. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
     public static let migrations: [Migration] = [v1, v2]
@@ -155,5 +155,7 @@ public enum FarmSchema {
                 FOREIGN KEY (job_id, group_index) REFERENCES groups (job_id, index) ON DELETE CASCADE)
             """,
             "ALTER TABLE attempts ADD COLUMN group_index integer",
+            // Version 1's job-wide checkpoints were never written: groups checkpoint on their own.
+            "DROP TABLE checkpoints",
         ])
 }

@@ -21,12 +21,28 @@ public struct SeamMeter: Sendable {
         /// The largest ratio of a single seam's mean to the mean elsewhere.
         public var worstSeamRatio: Double
         public var worstSeam: Range<Int>?
+        /// The largest single frame-to-frame change inside a seam, over the median change outside seams: a
+        /// cross-fade between windows that disagree jumps here even when the means hide it.
+        public var worstStepRatio: Double
+        /// The frame pair (i, i + 1) of that largest change.
+        public var worstStepFrame: Int?
+        public var medianStep: Double
+
+        /// Above this worst-step ratio, seams are likely visible (ghosts, jumps): `inspect` says so.
+        public static let visibleStepRatio = 1.5
+
+        public var seamsVisible: Bool { worstStepRatio > Self.visibleStepRatio }
 
         public var description: String {
             let worst = worstSeam.map { " (frames \($0.lowerBound)-\($0.upperBound - 1))" } ?? ""
+            let step = worstStepFrame.map { " at frame \($0)" } ?? ""
+            let verdict =
+                seamsVisible
+                ? "seams visible: the worst step is \(String(format: "%.2f", worstStepRatio))x the median (over \(Self.visibleStepRatio)); windows disagree (ghosts)"
+                : "seams invisible"
             return String(
-                format: "seam ratio %.3f (seams %.3f, elsewhere %.3f, worst seam %.3f%@) over %d frames", ratio,
-                seamMean, elsewhereMean, worstSeamRatio, worst, frames)
+                format: "worst seam step %.3f x the median step%@ (median %.3f); seam ratio %.3f (seams %.3f, elsewhere %.3f, worst seam %.3f%@) over %d frames\n%@",
+                worstStepRatio, step, medianStep, ratio, seamMean, elsewhereMean, worstSeamRatio, worst, frames, verdict)
         }
     }
 
@@ -35,15 +51,25 @@ public struct SeamMeter: Sendable {
         func excluded(_ i: Int) -> Bool { cuts.contains { $0.contains(i + 1) || $0.contains(i) } }
         func inSeam(_ i: Int) -> Bool { seams.contains { $0.contains(i) && $0.contains(i + 1) } }
         var seamSum = 0.0, seamCount = 0, elseSum = 0.0, elseCount = 0
+        var outside: [Double] = []
+        var worstStep = 0.0
+        var worstStepFrame: Int?
         for (i, d) in differences.enumerated() where !excluded(i) {
             if inSeam(i) {
                 seamSum += d
                 seamCount += 1
+                if d > worstStep {
+                    worstStep = d
+                    worstStepFrame = i
+                }
             } else {
                 elseSum += d
                 elseCount += 1
+                outside.append(d)
             }
         }
+        outside.sort()
+        let median = outside.isEmpty ? 0 : (outside[(outside.count - 1) / 2] + outside[outside.count / 2]) / 2
         let elsewhere = elseCount > 0 ? elseSum / Double(elseCount) : 0
         let seamMean = seamCount > 0 ? seamSum / Double(seamCount) : 0
         var worst = 0.0
@@ -60,7 +86,8 @@ public struct SeamMeter: Sendable {
         }
         return Report(
             frames: differences.count + 1, seamMean: seamMean, elsewhereMean: elsewhere,
-            ratio: seamMean / max(elsewhere, 1e-9), worstSeamRatio: worst, worstSeam: worstSeam)
+            ratio: seamMean / max(elsewhere, 1e-9), worstSeamRatio: worst, worstSeam: worstSeam,
+            worstStepRatio: worstStep / max(median, 1e-9), worstStepFrame: worstStepFrame, medianStep: median)
     }
 
     /// Mean absolute difference of two equally sized frames.

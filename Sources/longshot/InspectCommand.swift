@@ -5,7 +5,12 @@ import LongshotRender
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Measure a video's seams: frame-to-frame change inside window overlaps against elsewhere.")
+        abstract: "Measure a video's seams: frame-to-frame change inside window overlaps against elsewhere.",
+        discussion: """
+            The headline is the worst seam step: the largest frame-to-frame change inside any window overlap, \
+            over the median change outside the overlaps. Windows that disagree (ghosts, a vanishing object) \
+            jump there; above 1.5 the seams are reported visible.
+            """)
 
     @Argument(help: "The video to inspect.")
     var video: String
@@ -30,6 +35,8 @@ struct InspectCommand: ParsableCommand {
                 "frames": result.frames, "width": result.info.width, "height": result.info.height,
                 "fps": result.info.fps, "duration": result.info.duration, "seamRatio": r.ratio,
                 "worstSeamRatio": r.worstSeamRatio, "seamMean": r.seamMean, "elsewhereMean": r.elsewhereMean,
+                "worstStepRatio": r.worstStepRatio, "worstStepFrame": r.worstStepFrame ?? NSNull(), "medianStep": r.medianStep,
+                "seamsVisible": r.seamsVisible,
                 "metadata": result.info.metadata,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

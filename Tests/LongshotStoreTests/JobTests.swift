@@ -90,13 +90,6 @@ import Testing
         #expect(events.last?.message == "hello 'world'" && events.last?.windowIndex == 0)
         #expect(try store.recentEvents(jobID: job, limit: 1).map(\.kind) == ["note"])
         #expect(try store.recentEvents(jobID: job, after: events[0].id).map(\.kind) == ["note"])
-        #expect(try store.latestCheckpoint(jobID: job) == nil)
-        try store.saveCheckpoint(jobID: job, step: 3, data: [1, 2])
-        try store.saveCheckpoint(jobID: job, step: 5, data: [3])
-        #expect(try store.latestCheckpoint(jobID: job)?.step == 5)
-        #expect(try store.latestCheckpoint(jobID: job)?.data == [3])
-        try store.pruneCheckpoints(jobID: job, before: 5)
-        #expect(try store.connection.query("SELECT count(*) FROM checkpoints").first?.int(0) == 1)
     }
 
     @Test func jobsAreReadyToFinishWhenEveryWindowIsDone() throws {

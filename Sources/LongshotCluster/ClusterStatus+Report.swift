@@ -6,6 +6,7 @@ extension Longshot_V1_ClusterStatus {
     /// `coordinator {pid, host, version, startedAt, uptimeSeconds, listen, events}`,
     /// `workers[] {name, host, pid, state, engine, slots, current, lastSeen, lastSeenMs, id}` where
     /// `current` is `"JOB/WINDOW"` or null and `lastSeen` is ISO-8601 UTC (null if never seen),
+    /// `activeJobs[]` (running jobs, as in `jobs --json`, with `groups` and `slowestGroupStep` for codenoise),
     /// and `queue {queued, running, stitching, encoding, succeeded, failed, cancelled, windowsPending, windowsLeased}`.
     public func jsonObject(now: Date = Date()) -> [String: Any] {
         let c = coordinator
@@ -24,6 +25,7 @@ extension Longshot_V1_ClusterStatus {
                     "id": w.workerID,
                 ]
             },
+            "activeJobs": activeJobs.map { $0.jsonObject },
             "queue": [
                 "queued": Int(queue.queued), "running": Int(queue.running), "stitching": Int(queue.stitching),
                 "encoding": Int(queue.encoding), "succeeded": Int(queue.succeeded), "failed": Int(queue.failed),
@@ -42,8 +44,12 @@ extension Longshot_V1_ClusterStatus {
             "             control \(c.listen), events \(c.events)",
             "jobs         queued \(queue.queued), running \(queue.running), stitching \(queue.stitching), encoding \(queue.encoding), succeeded \(queue.succeeded), failed \(queue.failed), cancelled \(queue.cancelled)",
             "windows      pending \(queue.windowsPending), leased \(queue.windowsLeased)",
-            "",
         ]
+        for job in activeJobs {
+            let progress = job.groups > 0 ? "slowest of \(job.groups) groups at step \(job.slowestGroupStep)/\(job.steps)" : "\(job.windowsTotal) windows"
+            lines.append("running      \(job.id): \(progress), \(job.prompt.excerpt(40))")
+        }
+        lines.append("")
         if workers.isEmpty {
             lines.append("no workers (start some: `longshot up --workers N`, or `longshot worker --coordinator ADDRESS`)")
         } else {

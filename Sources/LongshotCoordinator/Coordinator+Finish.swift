@@ -18,7 +18,11 @@ extension Coordinator {
             return job
         }) else { return }
         guard finishing.withLock({ $0.insert(jobID).inserted }) else { return }
-        await board.drop(job: jobID)
+        if let traffic = await board.drop(job: jobID) {
+            let message = "the step barrier relayed \(traffic.bytes) bytes of halos and evidence over \(traffic.steps) steps (\(traffic.bytesPerStep) bytes per step)"
+            log.info("job \(jobID): \(message)")
+            _ = try? await database.run { try $0.appendEvent(jobID: jobID, kind: "job.exchange", message: message) }
+        }
         Task.detached { [self] in
             defer { finishing.withLock { _ = $0.remove(jobID) } }
             await finishWithRetries(ready)

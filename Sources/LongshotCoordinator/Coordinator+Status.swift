@@ -4,9 +4,13 @@ import LongshotStore
 
 extension Coordinator {
     func status() async throws -> Longshot_V1_Response.OneOf_Body {
-        let (workers, jobCounts, windowCounts) = try await database.run { store in
-            (try store.listWorkers(), try store.jobStateCounts(), try store.windowStateCounts())
+        let (workers, jobCounts, windowCounts, groups, active) = try await database.run { store in
+            (
+                try store.listWorkers(), try store.jobStateCounts(), try store.windowStateCounts(), try store.runningGroups(),
+                try store.listJobs(states: [.running], limit: 20).map { ($0, try store.groups(jobID: $0.id)) }
+            )
         }
+        let groupOf = Dictionary(grouping: groups, by: \.owner)
         let host = ProcessInfo.processInfo.hostName
         return .clusterStatus(.with {
             $0.coordinator = .with {
@@ -26,7 +30,11 @@ extension Coordinator {
                     $0.state = w.state.wire
                     $0.engine = w.engine
                     $0.slots = UInt32(clamping: w.slots)
-                    if let current = w.currentWindows.first { $0.current = "\(current.jobID)/\(current.index)" }
+                    if let current = w.currentWindows.first {
+                        $0.current = "\(current.jobID)/\(current.index)"
+                    } else if let group = groupOf[w.id]?.first {
+                        $0.current = "\(group.jobID)/group \(group.index) step \(group.step)"
+                    }
                     $0.lastSeenMs = w.lastSeenAt.milliseconds
                 }
             }
@@ -40,6 +48,20 @@ extension Coordinator {
                 $0.cancelled = UInt32(jobCounts[.cancelled] ?? 0)
                 $0.windowsPending = UInt32(windowCounts[.pending] ?? 0)
                 $0.windowsLeased = UInt32(windowCounts[.leased] ?? 0)
+            }
+            $0.activeJobs = active.map { job, groups in
+                let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
+                return .with {
+                    $0.id = job.id
+                    $0.state = job.state.wire
+                    $0.prompt = spec?.promptText ?? ""
+                    $0.engine = spec?.engine ?? ""
+                    $0.windowsTotal = UInt32(job.windowCount)
+                    $0.groups = UInt32(groups.count)
+                    $0.slowestGroupStep = UInt32(groups.map(\.step).min() ?? 0)
+                    $0.steps = UInt32(spec?.steps ?? 0)
+                    $0.createdAtMs = job.createdAt.milliseconds
+                }
             }
         })
     }

@@ -13,8 +13,17 @@ actor StepBoard {
         var evidence: [Int: [Int: [Double]]] = [:]
         var pieces: [Int: [Int: Longshot_V1_WindowPiece]] = [:]
         var floor = 0
-        /// Per group, the newest step it posted (for `show`'s slowest group).
-        var bytes: Int = 0
+        /// Payload bytes held now, and posted in all (first copies), and the steps seen.
+        var bytes = 0
+        var postedBytes = 0
+        var steps: Set<Int> = []
+    }
+
+    /// What the barrier relayed for a job: payload bytes posted (halos and evidence) and steps.
+    struct Traffic: Sendable {
+        var bytes: Int
+        var steps: Int
+        var bytesPerStep: Int { steps > 0 ? bytes / steps : 0 }
     }
 
     private var jobs: [String: JobBoard] = [:]
@@ -36,7 +45,7 @@ actor StepBoard {
                 if old != e.values { differing.append(w) }
             } else {
                 board.evidence[step, default: [:]][w] = e.values
-                board.bytes += e.values.count * 8
+                board.postedBytes += e.values.count * 8
             }
         }
         for p in pieces {
@@ -46,8 +55,10 @@ actor StepBoard {
             } else {
                 board.pieces[step, default: [:]][w] = p
                 board.bytes += p.latents.data.count
+                board.postedBytes += p.latents.data.count
             }
         }
+        board.steps.insert(step)
         jobs[job] = board
         mismatches += differing.count
         wake(job)
@@ -98,9 +109,12 @@ actor StepBoard {
     }
 
     /// Forgets a job (finished, cancelled, rerun or rolled back) and releases its waiters.
-    func drop(job: String) {
-        jobs[job] = nil
+    /// - Returns: what was relayed for it since this coordinator started.
+    @discardableResult
+    func drop(job: String) -> Traffic? {
+        let board = jobs.removeValue(forKey: job)
         wake(job)
+        return board.map { Traffic(bytes: $0.postedBytes, steps: $0.steps.count) }
     }
 
     /// Bytes of pieces held for `job`.

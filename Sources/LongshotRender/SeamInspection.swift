@@ -18,10 +18,16 @@ public enum SeamInspection {
         }
         var previous: [UInt8]?
         var differences: [Double] = []
-        let frames = try decoder.forEachFrame(as: .gray8) { _, gray in
-            if let previous { differences.append(SeamMeter.difference(previous, gray)) }
-            previous = gray
+        var steps: [Double] = []
+        let frames = try decoder.forEachFrame(as: .rgb24) { _, rgb in
+            if let previous {
+                differences.append(SeamMeter.difference(previous, rgb))
+                steps.append(SeamMeter.changedFraction(previous, rgb))
+            }
+            previous = rgb
         }
-        return Result(info: decoder.info, frames: frames, report: SeamMeter(seams: seams, cuts: cuts).report(differences: differences))
+        return Result(
+            info: decoder.info, frames: frames,
+            report: SeamMeter(seams: seams, cuts: cuts).report(differences: differences, steps: steps))
     }
 }

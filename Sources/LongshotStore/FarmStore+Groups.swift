@@ -328,3 +328,20 @@ extension FarmStore {
         ).first!.int(0)
     }
 }
+
+/// A leased group, for `status`.
+public struct RunningGroup: Sendable, Hashable {
+    public var jobID: String
+    public var index: Int
+    public var owner: String
+    public var step: Int
+}
+
+extension FarmStore {
+    /// Every leased group, by job and index.
+    public func runningGroups() throws -> [RunningGroup] {
+        try connection.query(
+            "SELECT job_id, index, lease_owner, step FROM groups WHERE state = 'leased' AND lease_owner IS NOT NULL ORDER BY job_id, index"
+        ).rows.map { RunningGroup(jobID: try $0.string(0), index: try $0.int(1), owner: try $0.string(2), step: try $0.int(3)) }
+    }
+}

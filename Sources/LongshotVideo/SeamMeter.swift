@@ -21,9 +21,13 @@ public struct SeamMeter: Sendable {
         /// The largest ratio of a single seam's mean to the mean elsewhere.
         public var worstSeamRatio: Double
         public var worstSeam: Range<Int>?
-        /// The largest single frame-to-frame change inside a seam, over the median change outside seams: a
-        /// cross-fade between windows that disagree jumps here even when the means hide it.
+        /// The largest single frame-to-frame step inside a seam, over the largest step outside seams. A step
+        /// is the share of pixels that changed visibly (``changedFraction(_:_:)``): a cross-fade between windows
+        /// that disagree fades two copies of an object at once (ghosts), so far more pixels change than when
+        /// an object just moves. Below 1, nothing at a seam changes more than the video does elsewhere.
         public var worstStepRatio: Double
+        /// The same step over the median step outside seams (large for slow videos, whose median is small).
+        public var worstStepOverMedian: Double
         /// The frame pair (i, i + 1) of that largest change.
         public var worstStepFrame: Int?
         public var medianStep: Double
@@ -38,16 +42,18 @@ public struct SeamMeter: Sendable {
             let step = worstStepFrame.map { " at frame \($0)" } ?? ""
             let verdict =
                 seamsVisible
-                ? "seams visible: the worst step is \(String(format: "%.2f", worstStepRatio))x the median (over \(Self.visibleStepRatio)); windows disagree (ghosts)"
+                ? "seams visible: a seam steps \(String(format: "%.2f", worstStepRatio))x more than the video anywhere else (over \(Self.visibleStepRatio)); windows disagree (ghosts)"
                 : "seams invisible"
             return String(
-                format: "worst seam step %.3f x the median step%@ (median %.3f); seam ratio %.3f (seams %.3f, elsewhere %.3f, worst seam %.3f%@) over %d frames\n%@",
-                worstStepRatio, step, medianStep, ratio, seamMean, elsewhereMean, worstSeamRatio, worst, frames, verdict)
+                format: "worst seam step %.3f x the largest step elsewhere%@ (%.2f x the median step); seam ratio %.3f (seams %.3f, elsewhere %.3f, worst seam %.3f%@) over %d frames\n%@",
+                worstStepRatio, step, worstStepOverMedian, ratio, seamMean, elsewhereMean, worstSeamRatio, worst, frames, verdict)
         }
     }
 
-    /// `differences[i]` is the mean absolute difference between frame i and frame i + 1.
-    public func report(differences: [Double]) -> Report {
+    /// `differences[i]` is the mean absolute difference between frame i and frame i + 1, `steps[i]` the
+    /// share of pixels that changed visibly between them (the differences when not given).
+    public func report(differences: [Double], steps given: [Double]? = nil) -> Report {
+        let steps = given ?? differences
         func excluded(_ i: Int) -> Bool { cuts.contains { $0.contains(i + 1) || $0.contains(i) } }
         func inSeam(_ i: Int) -> Bool { seams.contains { $0.contains(i) && $0.contains(i + 1) } }
         var seamSum = 0.0, seamCount = 0, elseSum = 0.0, elseCount = 0
@@ -58,14 +64,14 @@ public struct SeamMeter: Sendable {
             if inSeam(i) {
                 seamSum += d
                 seamCount += 1
-                if d > worstStep {
-                    worstStep = d
+                if steps[i] > worstStep {
+                    worstStep = steps[i]
                     worstStepFrame = i
                 }
             } else {
                 elseSum += d
                 elseCount += 1
-                outside.append(d)
+                outside.append(steps[i])
             }
         }
         outside.sort()
@@ -87,7 +93,24 @@ public struct SeamMeter: Sendable {
         return Report(
             frames: differences.count + 1, seamMean: seamMean, elsewhereMean: elsewhere,
             ratio: seamMean / max(elsewhere, 1e-9), worstSeamRatio: worst, worstSeam: worstSeam,
-            worstStepRatio: worstStep / max(median, 1e-9), worstStepFrame: worstStepFrame, medianStep: median)
+            worstStepRatio: worstStep / max(outside.last ?? 0, 1e-9), worstStepOverMedian: worstStep / max(median, 1e-9),
+            worstStepFrame: worstStepFrame, medianStep: median)
+    }
+
+    /// A channel change of more than this (of 255) between two frames is visible.
+    public static let visibleChange = 12
+
+    /// The share of pixels of two equally sized interleaved RGB frames whose largest channel change is visible.
+    public static func changedFraction(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        precondition(a.count == b.count)
+        var changed = 0
+        var i = 0
+        while i + 2 < a.count {
+            let d = max(abs(Int(a[i]) - Int(b[i])), abs(Int(a[i + 1]) - Int(b[i + 1])), abs(Int(a[i + 2]) - Int(b[i + 2])))
+            if d > visibleChange { changed += 1 }
+            i += 3
+        }
+        return Double(changed) / Double(max(a.count / 3, 1))
     }
 
     /// Mean absolute difference of two equally sized frames.

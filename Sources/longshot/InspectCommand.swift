@@ -7,9 +7,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Measure a video's seams: frame-to-frame change inside window overlaps against elsewhere.",
         discussion: """
-            The headline is the worst seam step: the largest frame-to-frame change inside any window overlap, \
-            over the median change outside the overlaps. Windows that disagree (ghosts, a vanishing object) \
-            jump there; above 1.5 the seams are reported visible.
+            The headline is the worst seam step: the largest frame-to-frame step inside any window overlap \
+            (the share of pixels that changed visibly), over the largest step outside the overlaps (and, for \
+            reference, over the median step). Windows that disagree cross-fade two copies of the scene \
+            (ghosts, an object that vanishes and comes back), which changes far more pixels at once than \
+            the video does anywhere else; above 1.5 the seams are reported visible.
             """)
 
     @Argument(help: "The video to inspect.")
@@ -35,7 +37,7 @@ struct InspectCommand: ParsableCommand {
                 "frames": result.frames, "width": result.info.width, "height": result.info.height,
                 "fps": result.info.fps, "duration": result.info.duration, "seamRatio": r.ratio,
                 "worstSeamRatio": r.worstSeamRatio, "seamMean": r.seamMean, "elsewhereMean": r.elsewhereMean,
-                "worstStepRatio": r.worstStepRatio, "worstStepFrame": r.worstStepFrame ?? NSNull(), "medianStep": r.medianStep,
+                "worstStepRatio": r.worstStepRatio, "worstStepOverMedian": r.worstStepOverMedian, "worstStepFrame": r.worstStepFrame ?? NSNull(), "medianStep": r.medianStep,
                 "seamsVisible": r.seamsVisible,
                 "metadata": result.info.metadata,
             ]

@@ -138,3 +138,28 @@ struct VideoRoundTripTests {
         #expect(cut.seamMean == 0)
     }
 }
+
+@Suite("SeamMeter worst step")
+struct SeamMeterWorstStepTests {
+    @Test("the worst step inside a seam is measured against the largest and the median step elsewhere")
+    func worstStep() {
+        let differences = [Double](repeating: 1, count: 20)
+        var steps = [Double](repeating: 0.01, count: 20)
+        steps[9] = 0.05
+        steps[3] = 0.02  // outside the seam: the largest step elsewhere
+        let report = SeamMeter(seams: [8..<12]).report(differences: differences, steps: steps)
+        #expect(abs(report.worstStepRatio - 2.5) < 1e-9)
+        #expect(abs(report.worstStepOverMedian - 5) < 1e-9)
+        #expect(report.worstStepFrame == 9)
+        #expect(report.seamsVisible)
+        steps[3] = 0.2  // a fast motion elsewhere: the seam steps no more than the video does
+        #expect(!SeamMeter(seams: [8..<12]).report(differences: differences, steps: steps).seamsVisible)
+    }
+
+    @Test("changed fraction counts pixels whose largest channel change is visible")
+    func changedFraction() {
+        let a: [UInt8] = [0, 0, 0, 100, 100, 100, 10, 10, 10, 0, 0, 0]
+        let b: [UInt8] = [0, 0, 13, 100, 100, 100, 20, 10, 10, 255, 0, 0]
+        #expect(SeamMeter.changedFraction(a, b) == 0.5)
+    }
+}

@@ -54,3 +54,34 @@ public enum FrameColor {
         return Double(total) / Double(max(a.count, 1))
     }
 }
+
+extension FrameColor {
+    /// Connected regions (4-neighbour) of at least `minimumArea` pixels satisfying `predicate(r, g, b)` in
+    /// an interleaved RGB frame of `width` x `height`: how many objects of a colour the frame shows.
+    public static func regions(
+        _ rgb: [UInt8], width: Int, height: Int, minimumArea: Int, where predicate: (Int, Int, Int) -> Bool
+    ) -> [Int] {
+        var inside = [Bool](repeating: false, count: width * height)
+        for p in 0..<(width * height) { inside[p] = predicate(Int(rgb[3 * p]), Int(rgb[3 * p + 1]), Int(rgb[3 * p + 2])) }
+        var seen = [Bool](repeating: false, count: width * height)
+        var areas: [Int] = []
+        for start in 0..<(width * height) where inside[start] && !seen[start] {
+            var stack = [start]
+            seen[start] = true
+            var area = 0
+            while let p = stack.popLast() {
+                area += 1
+                let (x, y) = (p % width, p / width)
+                for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] where nx >= 0 && ny >= 0 && nx < width && ny < height {
+                    let q = ny * width + nx
+                    if inside[q] && !seen[q] {
+                        seen[q] = true
+                        stack.append(q)
+                    }
+                }
+            }
+            if area >= minimumArea { areas.append(area) }
+        }
+        return areas
+    }
+}

@@ -259,37 +259,45 @@ public nonisolated struct Longshot_V1_QueueCounts: Sendable {
   public init() {}
 }
 
-public nonisolated struct Longshot_V1_ClusterStatus: Sendable {
+public nonisolated struct Longshot_V1_ClusterStatus: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var coordinator: Longshot_V1_CoordinatorInfo {
-    get {_coordinator ?? Longshot_V1_CoordinatorInfo()}
-    set {_coordinator = newValue}
+    get {_storage._coordinator ?? Longshot_V1_CoordinatorInfo()}
+    set {_uniqueStorage()._coordinator = newValue}
   }
   /// Returns true if `coordinator` has been explicitly set.
-  public var hasCoordinator: Bool {self._coordinator != nil}
+  public var hasCoordinator: Bool {_storage._coordinator != nil}
   /// Clears the value of `coordinator`. Subsequent reads from it will return its default value.
-  public mutating func clearCoordinator() {self._coordinator = nil}
+  public mutating func clearCoordinator() {_uniqueStorage()._coordinator = nil}
 
-  public var workers: [Longshot_V1_WorkerInfo] = []
+  public var workers: [Longshot_V1_WorkerInfo] {
+    get {_storage._workers}
+    set {_uniqueStorage()._workers = newValue}
+  }
 
   public var queue: Longshot_V1_QueueCounts {
-    get {_queue ?? Longshot_V1_QueueCounts()}
-    set {_queue = newValue}
+    get {_storage._queue ?? Longshot_V1_QueueCounts()}
+    set {_uniqueStorage()._queue = newValue}
   }
   /// Returns true if `queue` has been explicitly set.
-  public var hasQueue: Bool {self._queue != nil}
+  public var hasQueue: Bool {_storage._queue != nil}
   /// Clears the value of `queue`. Subsequent reads from it will return its default value.
-  public mutating func clearQueue() {self._queue = nil}
+  public mutating func clearQueue() {_uniqueStorage()._queue = nil}
+
+  /// Jobs being rendered (queued with work started, or running), with codenoise step progress.
+  public var activeJobs: [Longshot_V1_JobSummary] {
+    get {_storage._activeJobs}
+    set {_uniqueStorage()._activeJobs = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _coordinator: Longshot_V1_CoordinatorInfo? = nil
-  fileprivate var _queue: Longshot_V1_QueueCounts? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Answered by JobList, newest first.
@@ -950,43 +958,90 @@ nonisolated extension Longshot_V1_QueueCounts: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Longshot_V1_ClusterStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}coordinator\0\u{1}workers\0\u{1}queue\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}coordinator\0\u{1}workers\0\u{1}queue\0\u{3}active_jobs\0")
+
+  fileprivate class _StorageClass {
+    var _coordinator: Longshot_V1_CoordinatorInfo? = nil
+    var _workers: [Longshot_V1_WorkerInfo] = []
+    var _queue: Longshot_V1_QueueCounts? = nil
+    var _activeJobs: [Longshot_V1_JobSummary] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _coordinator = source._coordinator
+      _workers = source._workers
+      _queue = source._queue
+      _activeJobs = source._activeJobs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._coordinator) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.workers) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._queue) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._coordinator) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._workers) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._queue) }()
+        case 4: try { try decoder.decodeRepeatedMessageField(value: &_storage._activeJobs) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._coordinator {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if !self.workers.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.workers, fieldNumber: 2)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._coordinator {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._workers.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._workers, fieldNumber: 2)
+      }
+      try { if let v = _storage._queue {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if !_storage._activeJobs.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._activeJobs, fieldNumber: 4)
+      }
     }
-    try { if let v = self._queue {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_ClusterStatus, rhs: Longshot_V1_ClusterStatus) -> Bool {
-    if lhs._coordinator != rhs._coordinator {return false}
-    if lhs.workers != rhs.workers {return false}
-    if lhs._queue != rhs._queue {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._coordinator != rhs_storage._coordinator {return false}
+        if _storage._workers != rhs_storage._workers {return false}
+        if _storage._queue != rhs_storage._queue {return false}
+        if _storage._activeJobs != rhs_storage._activeJobs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -220,134 +220,128 @@ public nonisolated struct Longshot_V1_Request: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Longshot_V1_Response: @unchecked Sendable {
+public nonisolated struct Longshot_V1_Response: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The protocol version of the responder.
-  public var protocolVersion: UInt32 {
-    get {_storage._protocolVersion}
-    set {_uniqueStorage()._protocolVersion = newValue}
-  }
+  public var protocolVersion: UInt32 = 0
 
-  public var body: OneOf_Body? {
-    get {return _storage._body}
-    set {_uniqueStorage()._body = newValue}
-  }
+  public var body: Longshot_V1_Response.OneOf_Body? = nil
 
   public var error: Longshot_V1_Error {
     get {
-      if case .error(let v)? = _storage._body {return v}
+      if case .error(let v)? = body {return v}
       return Longshot_V1_Error()
     }
-    set {_uniqueStorage()._body = .error(newValue)}
+    set {body = .error(newValue)}
   }
 
   public var ack: Longshot_V1_Ack {
     get {
-      if case .ack(let v)? = _storage._body {return v}
+      if case .ack(let v)? = body {return v}
       return Longshot_V1_Ack()
     }
-    set {_uniqueStorage()._body = .ack(newValue)}
+    set {body = .ack(newValue)}
   }
 
   /// Worker control (10-29).
   public var workerRegistered: Longshot_V1_WorkerRegistered {
     get {
-      if case .workerRegistered(let v)? = _storage._body {return v}
+      if case .workerRegistered(let v)? = body {return v}
       return Longshot_V1_WorkerRegistered()
     }
-    set {_uniqueStorage()._body = .workerRegistered(newValue)}
+    set {body = .workerRegistered(newValue)}
   }
 
   public var heartbeatAck: Longshot_V1_HeartbeatAck {
     get {
-      if case .heartbeatAck(let v)? = _storage._body {return v}
+      if case .heartbeatAck(let v)? = body {return v}
       return Longshot_V1_HeartbeatAck()
     }
-    set {_uniqueStorage()._body = .heartbeatAck(newValue)}
+    set {body = .heartbeatAck(newValue)}
   }
 
   public var leaseGranted: Longshot_V1_LeaseGranted {
     get {
-      if case .leaseGranted(let v)? = _storage._body {return v}
+      if case .leaseGranted(let v)? = body {return v}
       return Longshot_V1_LeaseGranted()
     }
-    set {_uniqueStorage()._body = .leaseGranted(newValue)}
+    set {body = .leaseGranted(newValue)}
   }
 
   public var noWork: Longshot_V1_NoWork {
     get {
-      if case .noWork(let v)? = _storage._body {return v}
+      if case .noWork(let v)? = body {return v}
       return Longshot_V1_NoWork()
     }
-    set {_uniqueStorage()._body = .noWork(newValue)}
+    set {body = .noWork(newValue)}
   }
 
   public var leaseRenewed: Longshot_V1_LeaseRenewed {
     get {
-      if case .leaseRenewed(let v)? = _storage._body {return v}
+      if case .leaseRenewed(let v)? = body {return v}
       return Longshot_V1_LeaseRenewed()
     }
-    set {_uniqueStorage()._body = .leaseRenewed(newValue)}
+    set {body = .leaseRenewed(newValue)}
   }
 
   public var stepExchanged: Longshot_V1_StepExchanged {
     get {
-      if case .stepExchanged(let v)? = _storage._body {return v}
+      if case .stepExchanged(let v)? = body {return v}
       return Longshot_V1_StepExchanged()
     }
-    set {_uniqueStorage()._body = .stepExchanged(newValue)}
+    set {body = .stepExchanged(newValue)}
   }
 
   /// Client API (30-59).
   public var jobSubmitted: Longshot_V1_JobSubmitted {
     get {
-      if case .jobSubmitted(let v)? = _storage._body {return v}
+      if case .jobSubmitted(let v)? = body {return v}
       return Longshot_V1_JobSubmitted()
     }
-    set {_uniqueStorage()._body = .jobSubmitted(newValue)}
+    set {body = .jobSubmitted(newValue)}
   }
 
   public var clusterStatus: Longshot_V1_ClusterStatus {
     get {
-      if case .clusterStatus(let v)? = _storage._body {return v}
+      if case .clusterStatus(let v)? = body {return v}
       return Longshot_V1_ClusterStatus()
     }
-    set {_uniqueStorage()._body = .clusterStatus(newValue)}
+    set {body = .clusterStatus(newValue)}
   }
 
   public var jobList: Longshot_V1_JobList {
     get {
-      if case .jobList(let v)? = _storage._body {return v}
+      if case .jobList(let v)? = body {return v}
       return Longshot_V1_JobList()
     }
-    set {_uniqueStorage()._body = .jobList(newValue)}
+    set {body = .jobList(newValue)}
   }
 
   public var jobDetail: Longshot_V1_JobDetail {
     get {
-      if case .jobDetail(let v)? = _storage._body {return v}
+      if case .jobDetail(let v)? = body {return v}
       return Longshot_V1_JobDetail()
     }
-    set {_uniqueStorage()._body = .jobDetail(newValue)}
+    set {body = .jobDetail(newValue)}
   }
 
   public var videoChunk: Longshot_V1_VideoChunk {
     get {
-      if case .videoChunk(let v)? = _storage._body {return v}
+      if case .videoChunk(let v)? = body {return v}
       return Longshot_V1_VideoChunk()
     }
-    set {_uniqueStorage()._body = .videoChunk(newValue)}
+    set {body = .videoChunk(newValue)}
   }
 
   public var logs: Longshot_V1_Logs {
     get {
-      if case .logs(let v)? = _storage._body {return v}
+      if case .logs(let v)? = body {return v}
       return Longshot_V1_Logs()
     }
-    set {_uniqueStorage()._body = .logs(newValue)}
+    set {body = .logs(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -373,8 +367,6 @@ public nonisolated struct Longshot_V1_Response: @unchecked Sendable {
   }
 
   public init() {}
-
-  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -767,311 +759,273 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
   public static let protoMessageName: String = _protobuf_package + ".Response"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0")
 
-  fileprivate class _StorageClass {
-    var _protocolVersion: UInt32 = 0
-    var _body: Longshot_V1_Response.OneOf_Body?
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _protocolVersion = source._protocolVersion
-      _body = source._body
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._protocolVersion) }()
-        case 2: try {
-          var v: Longshot_V1_Error?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .error(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .error(v)
-          }
-        }()
-        case 3: try {
-          var v: Longshot_V1_Ack?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .ack(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .ack(v)
-          }
-        }()
-        case 10: try {
-          var v: Longshot_V1_WorkerRegistered?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .workerRegistered(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .workerRegistered(v)
-          }
-        }()
-        case 11: try {
-          var v: Longshot_V1_HeartbeatAck?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .heartbeatAck(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .heartbeatAck(v)
-          }
-        }()
-        case 12: try {
-          var v: Longshot_V1_LeaseGranted?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .leaseGranted(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .leaseGranted(v)
-          }
-        }()
-        case 13: try {
-          var v: Longshot_V1_NoWork?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .noWork(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .noWork(v)
-          }
-        }()
-        case 14: try {
-          var v: Longshot_V1_LeaseRenewed?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .leaseRenewed(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .leaseRenewed(v)
-          }
-        }()
-        case 15: try {
-          var v: Longshot_V1_StepExchanged?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .stepExchanged(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .stepExchanged(v)
-          }
-        }()
-        case 30: try {
-          var v: Longshot_V1_JobSubmitted?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .jobSubmitted(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .jobSubmitted(v)
-          }
-        }()
-        case 31: try {
-          var v: Longshot_V1_ClusterStatus?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .clusterStatus(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .clusterStatus(v)
-          }
-        }()
-        case 32: try {
-          var v: Longshot_V1_JobList?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .jobList(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .jobList(v)
-          }
-        }()
-        case 33: try {
-          var v: Longshot_V1_JobDetail?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .jobDetail(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .jobDetail(v)
-          }
-        }()
-        case 34: try {
-          var v: Longshot_V1_VideoChunk?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .videoChunk(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .videoChunk(v)
-          }
-        }()
-        case 35: try {
-          var v: Longshot_V1_Logs?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .logs(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .logs(v)
-          }
-        }()
-        default: break
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
+      case 2: try {
+        var v: Longshot_V1_Error?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .error(let m) = current {v = m}
         }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .error(v)
+        }
+      }()
+      case 3: try {
+        var v: Longshot_V1_Ack?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .ack(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .ack(v)
+        }
+      }()
+      case 10: try {
+        var v: Longshot_V1_WorkerRegistered?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .workerRegistered(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .workerRegistered(v)
+        }
+      }()
+      case 11: try {
+        var v: Longshot_V1_HeartbeatAck?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .heartbeatAck(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .heartbeatAck(v)
+        }
+      }()
+      case 12: try {
+        var v: Longshot_V1_LeaseGranted?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leaseGranted(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leaseGranted(v)
+        }
+      }()
+      case 13: try {
+        var v: Longshot_V1_NoWork?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .noWork(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .noWork(v)
+        }
+      }()
+      case 14: try {
+        var v: Longshot_V1_LeaseRenewed?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leaseRenewed(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leaseRenewed(v)
+        }
+      }()
+      case 15: try {
+        var v: Longshot_V1_StepExchanged?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .stepExchanged(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .stepExchanged(v)
+        }
+      }()
+      case 30: try {
+        var v: Longshot_V1_JobSubmitted?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .jobSubmitted(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .jobSubmitted(v)
+        }
+      }()
+      case 31: try {
+        var v: Longshot_V1_ClusterStatus?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .clusterStatus(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .clusterStatus(v)
+        }
+      }()
+      case 32: try {
+        var v: Longshot_V1_JobList?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .jobList(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .jobList(v)
+        }
+      }()
+      case 33: try {
+        var v: Longshot_V1_JobDetail?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .jobDetail(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .jobDetail(v)
+        }
+      }()
+      case 34: try {
+        var v: Longshot_V1_VideoChunk?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .videoChunk(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .videoChunk(v)
+        }
+      }()
+      case 35: try {
+        var v: Longshot_V1_Logs?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .logs(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .logs(v)
+        }
+      }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._protocolVersion != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._protocolVersion, fieldNumber: 1)
-      }
-      switch _storage._body {
-      case .error?: try {
-        guard case .error(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      }()
-      case .ack?: try {
-        guard case .ack(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      }()
-      case .workerRegistered?: try {
-        guard case .workerRegistered(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-      }()
-      case .heartbeatAck?: try {
-        guard case .heartbeatAck(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-      }()
-      case .leaseGranted?: try {
-        guard case .leaseGranted(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-      }()
-      case .noWork?: try {
-        guard case .noWork(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-      }()
-      case .leaseRenewed?: try {
-        guard case .leaseRenewed(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
-      }()
-      case .stepExchanged?: try {
-        guard case .stepExchanged(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
-      }()
-      case .jobSubmitted?: try {
-        guard case .jobSubmitted(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
-      }()
-      case .clusterStatus?: try {
-        guard case .clusterStatus(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
-      }()
-      case .jobList?: try {
-        guard case .jobList(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
-      }()
-      case .jobDetail?: try {
-        guard case .jobDetail(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
-      }()
-      case .videoChunk?: try {
-        guard case .videoChunk(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
-      }()
-      case .logs?: try {
-        guard case .logs(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
-      }()
-      case nil: break
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.protocolVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
+    }
+    switch self.body {
+    case .error?: try {
+      guard case .error(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .ack?: try {
+      guard case .ack(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .workerRegistered?: try {
+      guard case .workerRegistered(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .heartbeatAck?: try {
+      guard case .heartbeatAck(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .leaseGranted?: try {
+      guard case .leaseGranted(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .noWork?: try {
+      guard case .noWork(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .leaseRenewed?: try {
+      guard case .leaseRenewed(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .stepExchanged?: try {
+      guard case .stepExchanged(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .jobSubmitted?: try {
+      guard case .jobSubmitted(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+    }()
+    case .clusterStatus?: try {
+      guard case .clusterStatus(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
+    }()
+    case .jobList?: try {
+      guard case .jobList(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+    }()
+    case .jobDetail?: try {
+      guard case .jobDetail(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+    }()
+    case .videoChunk?: try {
+      guard case .videoChunk(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+    }()
+    case .logs?: try {
+      guard case .logs(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+    }()
+    case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_Response, rhs: Longshot_V1_Response) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
-        if _storage._body != rhs_storage._body {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.body != rhs.body {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -117,3 +117,27 @@ extension FarmTests {
         }
     }
 }
+
+extension FarmTests.CodenoiseFaults {
+    @Test("`rerun` of a codenoise job recomputes every group from step 0; the frames stay identical")
+    func rerunRecomputesEveryGroup() async throws {
+        let reference = try ReferenceRenders.video(codenoiseReference)
+        try await withFarm("codenoise-rerun", workers: 2, engine: "synthetic") { farm in
+            try await farm.waitForWorkers(2)
+            let id = try farm.submit(farmPrompt, codenoiseJob(ms: 20))
+            try await farm.waitForJob(id)
+            try farm.expectSameFrames(id, as: reference, name: "before.mp4")
+            let rerun = try farm.cli(["rerun", id, "--windows", "1"])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stdout.contains("6 window(s)"), "a codenoise rerun renders every window: \(rerun.stdout)")
+            let again = try await farm.waitForJob(id)
+            #expect(again.groups.count == 2 && again.groups.allSatisfy { $0.state == .done && $0.attempts == 1 }, "\(again.groups)")
+            // Nothing failed: --failed has nothing to render.
+            let failed = try farm.cli(["rerun", id, "--failed"])
+            #expect(failed.status == 0 && failed.stdout.contains("0 window(s)"), "\(failed.stdout)")
+            try farm.expectSameFrames(id, as: reference, name: "after.mp4")
+            let grants = try farm.eventMessages(id, kind: "group.leased")
+            #expect(grants.count == 4 && grants.allSatisfy { $0.contains("from step 0") }, "\(grants)")
+        }
+    }
+}

@@ -105,3 +105,29 @@ private func submitCodenoise(_ store: FarmStore, windows count: Int, maxAttempts
         #expect(try store.listWorkers().first?.state == .idle)
     }
 }
+
+extension GroupTests {
+    @Test func rerunOfFailedWindowsResumesEveryGroupFromTheCommonCheckpoint() throws {
+        let store = try makeStore()
+        let a = try register(store, "a")
+        let b = try register(store, "b")
+        let job = try submitCodenoise(store, windows: 4, maxAttempts: 1)
+        let g0 = try #require(try store.acquireGroupLease(workerID: a, ttl: .seconds(30)))
+        let g1 = try #require(try store.acquireGroupLease(workerID: b, ttl: .seconds(30)))
+        _ = try store.saveGroupCheckpoint(leaseID: g0.leaseID, step: 4, data: [4])
+        _ = try store.saveGroupCheckpoint(leaseID: g1.leaseID, step: 4, data: [14])
+        _ = try store.failGroupLease(leaseID: g1.leaseID, error: "engine crashed", logTail: nil, backoff: .zero)
+        #expect(try store.job(job)?.state == .failed)
+        #expect(try store.windows(jobID: job).map(\.state) == [.pending, .pending, .failed, .failed])
+        #expect(try store.rerun(jobID: job, windows: .failedOnly) == 4)
+        #expect(try store.job(job)?.state == .queued)
+        #expect(try store.groups(jobID: job).map(\.checkpointStep) == [4, 4])
+        #expect(try store.groups(jobID: job).allSatisfy { $0.state == .pending })
+        #expect(try store.renewLease(leaseID: g0.leaseID, ttl: .seconds(30)) == false)
+        let resumed = try #require(try store.acquireGroupLease(workerID: b, ttl: .seconds(30)))
+        #expect(resumed.checkpointStep == 4 && resumed.attempt == 1)
+        // A full rerun forgets the groups: the job is split again for the workers there are then.
+        #expect(try store.rerun(jobID: job, windows: .all) == 4)
+        #expect(try store.groups(jobID: job).isEmpty)
+    }
+}

@@ -12,7 +12,7 @@ public struct JobFollower: Sendable {
     /// How long the coordinator may be unreachable before following gives up.
     public var patience: Duration
 
-    public init(client: FarmClient, jobID: String, interval: Duration = .milliseconds(500), patience: Duration = .seconds(120)) {
+    public init(client: FarmClient, jobID: String, interval: Duration = .milliseconds(200), patience: Duration = .seconds(120)) {
         self.client = client
         self.jobID = jobID
         self.interval = interval

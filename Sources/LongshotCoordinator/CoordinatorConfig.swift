@@ -35,9 +35,10 @@ public struct CoordinatorConfig: Sendable {
     public var blockAfterFailures: Int = 2
     /// Concurrent request handlers. Each codenoise group holds one while it waits at a step barrier, so
     /// this bounds the groups a farm can run at once (with room for everything else).
-    public var contexts: Int = 128
+    public var contexts: Int = 512
     /// Codenoise groups save a checkpoint after every this many steps (see docs/codenoise.md).
-    public var checkpointEvery: Int = 4
+    public var checkpointEvery: Int = defaultCheckpointEvery
+    public static let defaultCheckpointEvery = 8
     /// How long the coordinator waits for PostgreSQL at start.
     public var databaseRetry: Duration = .seconds(120)
     /// How long one request waits for a lost database connection before answering "unavailable".

@@ -155,6 +155,9 @@ public enum FarmSchema {
                 FOREIGN KEY (job_id, group_index) REFERENCES groups (job_id, index) ON DELETE CASCADE)
             """,
             "ALTER TABLE attempts ADD COLUMN group_index integer",
+            // Latents are incompressible floats: storing them uncompressed saves PostgreSQL's pglz pass.
+            "ALTER TABLE group_checkpoints ALTER COLUMN data SET STORAGE EXTERNAL",
+            "ALTER TABLE windows ALTER COLUMN result SET STORAGE EXTERNAL",
             // Version 1's job-wide checkpoints were never written: groups checkpoint on their own.
             "DROP TABLE checkpoints",
         ])

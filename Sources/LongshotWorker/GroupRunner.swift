@@ -57,18 +57,23 @@ struct GroupRunner: Sendable {
             let exchanging = lease.groupCount > 1
             let every = Int(max(lease.checkpointEvery, 1))
             var lastProgress = ContinuousClock.now
+            var clock = GroupClock()
+            var saving: Task<Void, any Error>?
+            defer { saving?.cancel() }
             while stepper.step < spec.steps {
                 if renewal.isRevoked { throw LeaseStop.revoked }
                 let step = stepper.step
                 let current = stepper
                 var evidence: [Double]?
                 if current.sharesEvidence {
-                    let parts = try await onThread(name: "evidence-\(lease.groupIndex)") { current.evidenceParts() ?? [] }
+                    let parts = try await clock.measure(\.compute) {
+                        try await onThread(name: "evidence-\(lease.groupIndex)") { current.evidenceParts() ?? [] }
+                    }
                     if exchanging {
                         let posted = zip(windows, parts).map { w, values in
                             Longshot_V1_WindowEvidence.with { $0.windowIndex = UInt32(w); $0.values = values }
                         }
-                        let all = try await barrier(step: step, phase: .evidence, evidence: posted)
+                        let all = try await clock.measure(\.barrier) { try await barrier(step: step, phase: .evidence, evidence: posted) }
                         let ordered = all.evidence.sorted { (a: Longshot_V1_WindowEvidence, b: Longshot_V1_WindowEvidence) in a.windowIndex < b.windowIndex }
                         let indices: [Int] = ordered.map { Int($0.windowIndex) }
                         guard indices == Array(0..<plan.windows.windows.count) else {
@@ -80,7 +85,9 @@ struct GroupRunner: Sendable {
                     }
                 }
                 let shared = evidence
-                let stepped = try await onThread(name: "step-\(lease.groupIndex)") { try current.advance(evidence: shared) }
+                let stepped = try await clock.measure(\.compute) {
+                    try await onThread(name: "step-\(lease.groupIndex)") { try current.advance(evidence: shared) }
+                }
                 var incoming: [WindowPiece] = []
                 if exchanging {
                     let layout = plan.layout
@@ -93,26 +100,33 @@ struct GroupRunner: Sendable {
                         wire.latents = try Longshot_V1_Tensor(latents: piece.data, frames: piece.frames, layout: layout)
                         pieces.append(wire)
                     }
-                    let reply = try await barrier(step: step, phase: .halo, pieces: pieces)
+                    let reply = try await clock.measure(\.barrier) { try await barrier(step: step, phase: .halo, pieces: pieces) }
                     for p in reply.pieces {
                         let data: [Float] = try p.latents.latents(frames: Int(p.frameCount), layout: layout)
                         incoming.append(WindowPiece(window: Int(p.windowIndex), firstFrame: Int(p.firstFrame), frames: Int(p.frameCount), data: data))
                     }
                 }
                 let neighbours = incoming
-                stepper = try await onThread(name: "fuse-\(lease.groupIndex)") {
-                    var next = current
-                    try next.fuse(stepped: stepped, neighbours: neighbours)
-                    return next
+                stepper = try await clock.measure(\.compute) {
+                    try await onThread(name: "fuse-\(lease.groupIndex)") {
+                        var next = current
+                        try next.fuse(stepped: stepped, neighbours: neighbours)
+                        return next
+                    }
                 }
                 let done = stepper.step
                 if done % every == 0, done < spec.steps {
-                    let checkpoint = Longshot_V1_SaveCheckpoint.with {
-                        $0.leaseID = id
-                        $0.step = UInt32(done)
-                        $0.latents = (try? Longshot_V1_Tensor(latents: stepper.latents, frames: frames.count, layout: plan.layout)) ?? .init()
+                    // Uploaded while the next steps run; one at a time, in order.
+                    try await clock.measure(\.checkpoints) { try await saving?.value }
+                    let latents = stepper.latents, layout = plan.layout, count = frames.count, link = client
+                    saving = Task {
+                        let checkpoint = Longshot_V1_SaveCheckpoint.with {
+                            $0.leaseID = id
+                            $0.step = UInt32(done)
+                            $0.latents = (try? Longshot_V1_Tensor(latents: latents, frames: count, layout: layout)) ?? .init()
+                        }
+                        try await link.callRetrying(.saveCheckpoint(checkpoint), for: .seconds(300))
                     }
-                    try await client.callRetrying(.saveCheckpoint(checkpoint), for: .seconds(300))
                 }
                 if ContinuousClock.now - lastProgress > .milliseconds(250) || done == spec.steps {
                     lastProgress = .now
@@ -125,6 +139,7 @@ struct GroupRunner: Sendable {
                     Task { _ = try? await progressClient.call(.reportProgress(report)) }
                 }
             }
+            try await clock.measure(\.checkpoints) { try await saving?.value }
             let latents = stepper.latents
             let result = Longshot_V1_ReportResult.with {
                 $0.leaseID = id
@@ -133,7 +148,7 @@ struct GroupRunner: Sendable {
             }
             let elapsed = ContinuousClock.now - started
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
-            log.info("job \(job) \(name): done in \(elapsed), result uploaded")
+            log.info("job \(job) \(name): done in \(elapsed) (\(clock)), result uploaded")
         } catch LeaseStop.revoked {
             log.info("job \(job) \(name): dropped, the lease was taken back")
         } catch let error as FarmCallError where error.isLeaseLost {
@@ -179,5 +194,23 @@ struct GroupRunner: Sendable {
                 pause = min(pause * 2, .seconds(2))
             }
         }
+    }
+}
+
+/// Where a group's time goes: engine and fusion work, waiting at step barriers, saving checkpoints.
+struct GroupClock: CustomStringConvertible {
+    var compute: Duration = .zero
+    var barrier: Duration = .zero
+    var checkpoints: Duration = .zero
+
+    mutating func measure<T>(_ part: WritableKeyPath<GroupClock, Duration>, _ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { self[keyPath: part] += ContinuousClock.now - start }
+        return try await body()
+    }
+
+    var description: String {
+        func s(_ d: Duration) -> String { String(format: "%.2f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+        return "compute \(s(compute)), barriers \(s(barrier)), checkpoints \(s(checkpoints))"
     }
 }

@@ -31,11 +31,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds an idle worker waits before asking for work again; workers subscribed to the events address are also woken as soon as work appears, so this is only the fallback.")
     var idleRetryMs: Int = 300
 
-    @Option(help: "Codenoise groups save their latents after every this many steps; a lost worker or coordinator costs at most this many steps (docs/codenoise.md).")
-    var checkpointEvery: Int = 4
+    @Option(help: "Codenoise groups save their latents after every this many steps (or LONGSHOT_CHECKPOINT_EVERY; default 8); a lost worker or coordinator costs at most about this many steps (docs/codenoise.md).")
+    var checkpointEvery: Int?
 
     @Option(help: "Requests served at once; every codenoise group waiting at a step barrier holds one.")
-    var contexts: Int = 128
+    var contexts: Int = 512
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -46,6 +46,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw fail("token: give --token or set LONGSHOT_TOKEN (any secret string; workers and clients need the same)")
         }
         guard (1...3600).contains(leaseTtl) else { throw fail("lease-ttl: \(leaseTtl) s is out of range 1-3600") }
+        let checkpointEvery = checkpointEvery ?? env["LONGSHOT_CHECKPOINT_EVERY"].flatMap { Int($0) } ?? CoordinatorConfig.defaultCheckpointEvery
         guard (1...1000).contains(checkpointEvery) else { throw fail("checkpoint-every: \(checkpointEvery) steps is out of range 1-1000") }
         guard (4...4096).contains(contexts) else { throw fail("contexts: \(contexts) is out of range 4-4096") }
         guard (50...5000).contains(idleRetryMs) else { throw fail("idle-retry-ms: \(idleRetryMs) ms is out of range 50-5000") }

@@ -64,7 +64,7 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 }
 
-/// A job's progress on standard error: a bar of windows rendered, then a line per later stage
+/// A job's progress on standard error: a bar of windows rendered (codenoise: the slowest group's steps), then a line per later stage
 /// (stitching, encoding); drawn only when something changed.
 final class JobProgressBar: @unchecked Sendable {
     private let line = ProgressLine()
@@ -73,12 +73,15 @@ final class JobProgressBar: @unchecked Sendable {
     private var lastState: Longshot_V1_JobState?
 
     func show(_ detail: Longshot_V1_JobDetail) {
-        let total = max(detail.windows.count, 1)
+        // Codenoise jobs advance step by step in groups: count the slowest group's steps.
+        let codenoise = !detail.groups.isEmpty
+        let total = max(codenoise ? Int(detail.spec.steps) : detail.windows.count, 1)
         let pastRendering = [.stitching, .encoding, .succeeded].contains(detail.state)
-        let done = pastRendering ? total : min(detail.windowsDone, total)
+        let progress = codenoise ? Int(detail.groups.map(\.step).min() ?? 0) : detail.windowsDone
+        let done = pastRendering ? total : min(progress, total)
         if done != lastDone, detail.state != .queued || lastDone >= 0 {
             lastDone = done
-            line.update("windows", done: done, total: total)
+            line.update(codenoise ? "steps (\(detail.groups.count) groups)" : "windows", done: done, total: total)
         }
         if detail.state != lastState {
             lastState = detail.state

@@ -58,7 +58,14 @@ rm -rf "$state"
 #    overlapping by 2 (stride 6), so G groups need 8 + 6 (G - 1) latent frames = 12 (8 + 6 (G - 1)) / 2 s at 12 fps.
 step_ms=${STEP_MS:-200}
 steps=${STEPS:-20}
+phases=()
+runs=()
 for groups in "${sims[@]}"; do
+  [[ $groups == 16 ]] && runs+=("16:$steps" "16:$((2 * steps))") || runs+=("$groups:$steps")
+done
+for run in "${runs[@]}"; do
+  groups=${run%%:*}
+  steps=${run##*:}
   case $groups in
     16) procs=16 slots=1 ;;
     64) procs=8 slots=8 ;;
@@ -89,8 +96,23 @@ ideal = steps * step_ms / 1000
 per_step = (phase - ideal) / steps * 1000
 bytes_per_step = re.search(r"\((\d+) bytes per step\)", relayed[0]).group(1) if relayed else "?"
 print(f"{got} groups ({procs} workers x {slots} slots), {steps} steps of {step_ms} ms: group phase {phase:.2f} s, ideal {ideal:.2f} s, "
-      f"efficiency {ideal / phase:.3f}, overhead {per_step:.1f} ms per step, relayed {bytes_per_step} bytes per step")
+      f"efficiency {ideal / phase:.3f}, overhead {per_step:.1f} ms per step (start and upload included), relayed {bytes_per_step} bytes per step")
+open(sys.argv[1] + ".phase", "w").write(f"{phase}")
 PY
+  phases+=("$groups:$steps:$(cat "$work/logs.json.phase")")
   "$bin" down --state-dir "$state" >/dev/null
   rm -rf "$state"
 done
+# The step barrier's own cost: the 16-group phase with twice the steps, less the phase with the steps,
+# less the extra steps' sleep, per extra step (start-up, prepare and upload cancel out).
+python3 - "$step_ms" "${phases[@]}" <<'PY'
+import sys
+step_ms = int(sys.argv[1])
+runs = [tuple(x.split(":")) for x in sys.argv[2:]]
+sixteen = sorted((int(s), float(p)) for g, s, p in runs if g == "16")
+if len(sixteen) == 2:
+    (s1, p1), (s2, p2) = sixteen
+    marginal = ((p2 - p1) - (s2 - s1) * step_ms / 1000) / (s2 - s1) * 1000
+    print(f"16 groups: step barrier overhead {marginal:.1f} ms per step (marginal, {s1} -> {s2} steps); "
+          f"efficiency of the extra steps {(s2 - s1) * step_ms / 1000 / (p2 - p1):.3f}")
+PY

@@ -47,6 +47,7 @@ extension Coordinator {
             $0.stepBegin = UInt32(lease.checkpointStep)
             $0.stepEnd = UInt32(plan.spec.steps)
             $0.checkpointEvery = UInt32(config.checkpointEvery)
+            $0.checkpointMinIntervalMs = UInt32(clamping: config.checkpointMinInterval.milliseconds)
         }
         if let bytes = lease.checkpoint {
             let floats = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -116,21 +117,16 @@ extension Coordinator {
             log.error("job \(info.jobID) step \(step): group \(info.index) reposted windows \(differing) with different bits (a nondeterministic engine); the first post is kept")
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(min(max(r.waitMs, 1), 10_000)))
-        while true {
-            switch r.phase {
-            case .evidence:
-                if let all = await board.evidence(job: info.jobID, step: step, windows: info.windowCount) {
-                    return .stepExchanged(.with { $0.ready = true; $0.evidence = all })
-                }
-            case .halo:
-                if let pieces = await board.pieces(job: info.jobID, step: step, windows: info.neighbours) {
-                    return .stepExchanged(.with { $0.ready = true; $0.pieces = pieces })
-                }
-            default:
-                throw RequestError(.invalidArgument, "step exchange without a phase")
-            }
-            if ContinuousClock.now >= deadline { break }
-            await board.wait(job: info.jobID, until: deadline)
+        let need: StepBoard.Need
+        switch r.phase {
+        case .evidence: need = .evidence(windows: info.windowCount)
+        case .halo: need = .pieces(info.neighbours)
+        default: throw RequestError(.invalidArgument, "step exchange without a phase")
+        }
+        switch await board.collect(job: info.jobID, step: step, need: need, until: deadline) {
+        case .evidence(let all): return .stepExchanged(.with { $0.ready = true; $0.evidence = all })
+        case .pieces(let pieces): return .stepExchanged(.with { $0.ready = true; $0.pieces = pieces })
+        case nil: break
         }
         // Not ready: make sure the lease is still current (the job may have failed or been cancelled) and
         // tell the worker whether a group of the job has been left without a worker.

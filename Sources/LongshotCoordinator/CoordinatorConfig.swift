@@ -38,7 +38,10 @@ public struct CoordinatorConfig: Sendable {
     public var contexts: Int = 512
     /// Codenoise groups save a checkpoint after every this many steps (see docs/codenoise.md).
     public var checkpointEvery: Int = defaultCheckpointEvery
-    public static let defaultCheckpointEvery = 8
+    public static let defaultCheckpointEvery = 4
+    /// ... once at least this long after the group's previous checkpoint: engines whose steps take
+    /// milliseconds lose less by replaying steps than by uploading latents every few steps.
+    public var checkpointMinInterval: Duration = .seconds(2)
     /// How long the coordinator waits for PostgreSQL at start.
     public var databaseRetry: Duration = .seconds(120)
     /// How long one request waits for a lost database connection before answering "unavailable".

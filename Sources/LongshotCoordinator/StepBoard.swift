@@ -26,8 +26,26 @@ actor StepBoard {
         var bytesPerStep: Int { steps > 0 ? bytes / steps : 0 }
     }
 
+    /// What a waiting group needs of a step: every window's evidence, or some windows' pieces.
+    enum Need: Sendable {
+        case evidence(windows: Int)
+        case pieces([Int])
+    }
+
+    enum Collected: Sendable {
+        case evidence([Longshot_V1_WindowEvidence])
+        case pieces([Longshot_V1_WindowPiece])
+    }
+
+    private struct Waiter {
+        var step: Int
+        var need: Need
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
     private var jobs: [String: JobBoard] = [:]
-    private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    /// Requests waiting for a step, woken only once what they need has arrived (or at their deadline).
+    private var waiters: [String: [UUID: Waiter]] = [:]
     /// Posts whose payload differed from what was already on the board for that step and window: a
     /// nondeterministic engine (logged; the first post is kept).
     private(set) var mismatches = 0
@@ -61,38 +79,41 @@ actor StepBoard {
         board.steps.insert(step)
         jobs[job] = board
         mismatches += differing.count
-        wake(job)
+        wake(job, step: step)
         return differing
     }
 
-    /// Every window's evidence for `step`, in window order, once all `windows` have posted.
-    func evidence(job: String, step: Int, windows: Int) -> [Longshot_V1_WindowEvidence]? {
-        guard let posted = jobs[job]?.evidence[step], posted.count >= windows else { return nil }
-        return (0..<windows).compactMap { w in
-            posted[w].map { values in .with { $0.windowIndex = UInt32(w); $0.values = values } }
-        }
-    }
-
-    /// The pieces of `windows` for `step`, once all have posted.
-    func pieces(job: String, step: Int, windows: [Int]) -> [Longshot_V1_WindowPiece]? {
-        guard let posted = jobs[job]?.pieces[step] else { return windows.isEmpty ? [] : nil }
-        var found: [Longshot_V1_WindowPiece] = []
-        for w in windows {
-            guard let piece = posted[w] else { return nil }
-            found.append(piece)
-        }
-        return found
-    }
-
-    /// Waits until something is posted for `job` or `deadline` passes.
-    func wait(job: String, until deadline: ContinuousClock.Instant) async {
+    /// What `need` asks of `step`, once it has all been posted; else waits for it until `deadline`.
+    /// - Returns: nil when it is still incomplete at the deadline (or the job was dropped).
+    func collect(job: String, step: Int, need: Need, until deadline: ContinuousClock.Instant) async -> Collected? {
+        if let found = lookup(job: job, step: step, need: need) { return found }
         let id = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waiters[job, default: [:]][id] = continuation
+            waiters[job, default: [:]][id] = Waiter(step: step, need: need, continuation: continuation)
             Task { [weak self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
                 await self?.resume(job: job, id: id)
             }
+        }
+        return lookup(job: job, step: step, need: need)
+    }
+
+    private func lookup(job: String, step: Int, need: Need) -> Collected? {
+        switch need {
+        case .evidence(let windows):
+            guard let posted = jobs[job]?.evidence[step], posted.count >= windows else { return nil }
+            return .evidence((0..<windows).compactMap { w in
+                posted[w].map { values in .with { $0.windowIndex = UInt32(w); $0.values = values } }
+            })
+        case .pieces(let windows):
+            guard !windows.isEmpty else { return .pieces([]) }
+            guard let posted = jobs[job]?.pieces[step] else { return nil }
+            var found: [Longshot_V1_WindowPiece] = []
+            for w in windows {
+                guard let piece = posted[w] else { return nil }
+                found.append(piece)
+            }
+            return .pieces(found)
         }
     }
 
@@ -120,13 +141,19 @@ actor StepBoard {
     /// Bytes of pieces held for `job`.
     func heldBytes(job: String) -> Int { jobs[job]?.bytes ?? 0 }
 
-    private func wake(_ job: String) {
-        guard let pending = waiters.removeValue(forKey: job) else { return }
-        for continuation in pending.values { continuation.resume() }
+    /// Wakes the job's waiters (those of `step` whose needs are now met, or all without a step).
+    private func wake(_ job: String, step: Int? = nil) {
+        guard let pending = waiters[job] else { return }
+        for (id, waiter) in pending where step == nil || (waiter.step == step && lookup(job: job, step: waiter.step, need: waiter.need) != nil) {
+            waiters[job]?.removeValue(forKey: id)
+            waiter.continuation.resume()
+        }
+        if waiters[job]?.isEmpty == true { waiters[job] = nil }
     }
 
     private func resume(job: String, id: UUID) {
-        guard let continuation = waiters[job]?.removeValue(forKey: id) else { return }
-        continuation.resume()
+        guard let waiter = waiters[job]?.removeValue(forKey: id) else { return }
+        if waiters[job]?.isEmpty == true { waiters[job] = nil }
+        waiter.continuation.resume()
     }
 }

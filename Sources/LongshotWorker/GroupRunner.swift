@@ -56,6 +56,8 @@ struct GroupRunner: Sendable {
                 latents: initial, step: begin)
             let exchanging = lease.groupCount > 1
             let every = Int(max(lease.checkpointEvery, 1))
+            let minInterval = Duration.milliseconds(Int(lease.checkpointMinIntervalMs))
+            var lastCheckpoint = ContinuousClock.now
             var lastProgress = ContinuousClock.now
             var clock = GroupClock()
             var saving: Task<Void, any Error>?
@@ -115,7 +117,8 @@ struct GroupRunner: Sendable {
                     }
                 }
                 let done = stepper.step
-                if done % every == 0, done < spec.steps {
+                if done % every == 0, done < spec.steps, ContinuousClock.now - lastCheckpoint >= minInterval {
+                    lastCheckpoint = .now
                     // Uploaded while the next steps run; one at a time, in order.
                     try await clock.measure(\.checkpoints) { try await saving?.value }
                     let latents = stepper.latents, layout = plan.layout, count = frames.count, link = client

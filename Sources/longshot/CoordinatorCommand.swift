@@ -31,8 +31,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds an idle worker waits before asking for work again; workers subscribed to the events address are also woken as soon as work appears, so this is only the fallback.")
     var idleRetryMs: Int = 300
 
-    @Option(help: "Codenoise groups save their latents after every this many steps (or LONGSHOT_CHECKPOINT_EVERY; default 8); a lost worker or coordinator costs at most about this many steps (docs/codenoise.md).")
+    @Option(help: "Codenoise groups save their latents after every this many steps (or LONGSHOT_CHECKPOINT_EVERY; default 4) ...")
     var checkpointEvery: Int?
+
+    @Option(help: "... but not sooner than this after their previous checkpoint (or LONGSHOT_CHECKPOINT_MIN_INTERVAL_MS; default 2000). A lost worker or coordinator costs the steps since a group's last checkpoint (docs/codenoise.md).")
+    var checkpointMinIntervalMs: Int?
 
     @Option(help: "Requests served at once; every codenoise group waiting at a step barrier holds one.")
     var contexts: Int = 512
@@ -47,6 +50,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         }
         guard (1...3600).contains(leaseTtl) else { throw fail("lease-ttl: \(leaseTtl) s is out of range 1-3600") }
         let checkpointEvery = checkpointEvery ?? env["LONGSHOT_CHECKPOINT_EVERY"].flatMap { Int($0) } ?? CoordinatorConfig.defaultCheckpointEvery
+        let checkpointMinIntervalMs = checkpointMinIntervalMs ?? env["LONGSHOT_CHECKPOINT_MIN_INTERVAL_MS"].flatMap { Int($0) } ?? 2000
+        guard (0...3_600_000).contains(checkpointMinIntervalMs) else {
+            throw fail("checkpoint-min-interval-ms: \(checkpointMinIntervalMs) is out of range 0-3600000")
+        }
         guard (1...1000).contains(checkpointEvery) else { throw fail("checkpoint-every: \(checkpointEvery) steps is out of range 1-1000") }
         guard (4...4096).contains(contexts) else { throw fail("contexts: \(contexts) is out of range 4-4096") }
         guard (50...5000).contains(idleRetryMs) else { throw fail("idle-retry-ms: \(idleRetryMs) ms is out of range 50-5000") }
@@ -57,6 +64,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         config.idleRetryAfter = .milliseconds(idleRetryMs)
         config.allowExternalEngines = allowExternalEngines
         config.checkpointEvery = checkpointEvery
+        config.checkpointMinInterval = .milliseconds(checkpointMinIntervalMs)
         config.contexts = contexts
         let coordinator: Coordinator
         do {

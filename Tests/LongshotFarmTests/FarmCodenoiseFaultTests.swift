@@ -6,12 +6,15 @@ import LongshotTestSupport
 import Testing
 
 /// Codenoise fault jobs: the small job with 16 steps on the synthetic engine (`ms` per step, a velocity that
-/// differs per window, so fusion matters), checkpoints every 4 steps (the coordinator's default).
+/// differs per window, so fusion matters).
 private func codenoiseJob(ms: Int) -> [String] {
     FarmHarness.smallShape + ["--steps", "16", "--fusion", "codenoise", "--engine", "synthetic", "--model", String(ms)]
 }
 
 private let codenoiseReference = codenoiseJob(ms: 0)
+
+/// Checkpoints after steps 4, 8 and 12 whatever their timing, so the tests know where groups resume.
+private let everyFourSteps = ["--checkpoint-every", "4", "--checkpoint-min-interval-ms", "0"]
 
 extension FarmHarness {
     /// The job's groups as the database has them: (index, state, step, checkpoint step, attempts).
@@ -36,7 +39,7 @@ extension FarmTests {
         @Test("kill -9 a worker mid-step: the other worker adopts its group from the checkpoint; the frames are identical")
         func killedWorkerMidStep() async throws {
             let reference = try ReferenceRenders.video(codenoiseReference)
-            try await withFarm("codenoise-kill-worker", workers: 2, engine: "synthetic") { farm in
+            try await withFarm("codenoise-kill-worker", workers: 2, engine: "synthetic", coordinatorArguments: everyFourSteps) { farm in
                 try await farm.waitForWorkers(2)
                 let id = try farm.submit(farmPrompt, codenoiseJob(ms: 150))
                 try await farm.waitUntil("both groups past their first checkpoint", timeout: .seconds(60), poll: .milliseconds(100)) {
@@ -64,7 +67,7 @@ extension FarmTests {
         @Test("kill -9 the coordinator mid-job: the groups resume from their common checkpoint; the frames are identical")
         func killedCoordinatorMidJob() async throws {
             let reference = try ReferenceRenders.video(codenoiseReference)
-            try await withFarm("codenoise-kill-coordinator", workers: 2, engine: "synthetic") { farm in
+            try await withFarm("codenoise-kill-coordinator", workers: 2, engine: "synthetic", coordinatorArguments: everyFourSteps) { farm in
                 try await farm.waitForWorkers(2)
                 let id = try farm.submit(farmPrompt, codenoiseJob(ms: 150))
                 try await farm.waitUntil("both groups past step 8's checkpoint", timeout: .seconds(60), poll: .milliseconds(100)) {
@@ -100,7 +103,7 @@ extension FarmTests {
                 try? FileManager.default.removeItem(atPath: directory)
             }
             try server.start()
-            try await withFarm("codenoise-pg-restart", workers: 2, engine: "synthetic", databaseURL: server.url) { farm in
+            try await withFarm("codenoise-pg-restart", workers: 2, engine: "synthetic", databaseURL: server.url, coordinatorArguments: everyFourSteps) { farm in
                 try await farm.waitForWorkers(2)
                 let id = try farm.submit(farmPrompt, codenoiseJob(ms: 150))
                 try await farm.waitUntil("a checkpoint", timeout: .seconds(60), poll: .milliseconds(100)) {

@@ -245,10 +245,17 @@ public nonisolated struct Longshot_V1_LeaseGranted: @unchecked Sendable {
     set {_uniqueStorage()._groupCount = newValue}
   }
 
-  /// Save a checkpoint (SaveCheckpoint) after every step that is a multiple of this.
+  /// Save a checkpoint (SaveCheckpoint) after a step that is a multiple of checkpoint_every, once at least
+  /// checkpoint_min_interval_ms have passed since the group's last checkpoint (or its start): a checkpoint
+  /// costs an upload of the group's latents, a lost one the steps since the last.
   public var checkpointEvery: UInt32 {
     get {_storage._checkpointEvery}
     set {_uniqueStorage()._checkpointEvery = newValue}
+  }
+
+  public var checkpointMinIntervalMs: UInt32 {
+    get {_storage._checkpointMinIntervalMs}
+    set {_uniqueStorage()._checkpointMinIntervalMs = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -687,7 +694,7 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LeaseGranted"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0\u{3}group_index\0\u{3}window_count\0\u{3}group_count\0\u{3}checkpoint_every\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0\u{3}group_index\0\u{3}window_count\0\u{3}group_count\0\u{3}checkpoint_every\0\u{3}checkpoint_min_interval_ms\0")
 
   fileprivate class _StorageClass {
     var _leaseID: String = String()
@@ -704,6 +711,7 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
     var _windowCount: UInt32 = 0
     var _groupCount: UInt32 = 0
     var _checkpointEvery: UInt32 = 0
+    var _checkpointMinIntervalMs: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -728,6 +736,7 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       _windowCount = source._windowCount
       _groupCount = source._groupCount
       _checkpointEvery = source._checkpointEvery
+      _checkpointMinIntervalMs = source._checkpointMinIntervalMs
     }
   }
 
@@ -760,6 +769,7 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._windowCount) }()
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._groupCount) }()
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkpointEvery) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkpointMinIntervalMs) }()
         default: break
         }
       }
@@ -814,6 +824,9 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       if _storage._checkpointEvery != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._checkpointEvery, fieldNumber: 14)
       }
+      if _storage._checkpointMinIntervalMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._checkpointMinIntervalMs, fieldNumber: 15)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -837,6 +850,7 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         if _storage._windowCount != rhs_storage._windowCount {return false}
         if _storage._groupCount != rhs_storage._groupCount {return false}
         if _storage._checkpointEvery != rhs_storage._checkpointEvery {return false}
+        if _storage._checkpointMinIntervalMs != rhs_storage._checkpointMinIntervalMs {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -238,22 +238,7 @@ extension FarmStore {
     @discardableResult
     func releaseGroupLeases(_ filter: LeaseFilter, outcome: AttemptOutcome, error: String) throws -> Int {
         if case .windows = filter { return 0 }
-        let released = try connection.query(
-            """
-            WITH old AS (
-                SELECT job_id, index, lease_id, lease_owner FROM groups
-                WHERE state = 'leased' AND \(filter.clause) ORDER BY job_id, index \(filter.lockMode)),
-            changed AS (
-                UPDATE groups g SET
-                    state = CASE WHEN NOT $3::bool AND g.attempts >= g.max_attempts THEN 'failed' ELSE 'pending' END,
-                    attempts = CASE WHEN $3::bool THEN greatest(g.attempts - 1, 0) ELSE g.attempts END,
-                    lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = now(), updated_at = now()
-                FROM old WHERE g.job_id = old.job_id AND g.index = old.index
-                RETURNING g.job_id, g.index, g.state, g.attempts, old.lease_id, old.lease_owner)
-            UPDATE attempts a SET outcome = $1, error = $2, ended_at = now()
-            FROM changed WHERE a.lease_id = changed.lease_id
-            RETURNING changed.job_id, changed.index, changed.state, changed.attempts, changed.lease_owner, a.window_index
-            """, [.text(outcome.rawValue), .text(error), .bool(outcome == .cancelled)] + filter.params)
+        let released = try takeBack(table: "groups", filter, outcome: outcome, error: error)
         var owners = Set<String>()
         for row in released.rows {
             if let owner = try row.optionalString("lease_owner") { owners.insert(owner) }

@@ -45,22 +45,7 @@ extension FarmStore {
     @discardableResult
     func releaseLeases(_ filter: LeaseFilter, outcome: AttemptOutcome, error: String) throws -> Int {
         precondition(outcome == .cancelled || outcome == .expired)
-        let released = try connection.query(
-            """
-            WITH old AS (
-                SELECT job_id, index, lease_id, lease_owner FROM windows
-                WHERE state = 'leased' AND \(filter.clause) ORDER BY job_id, index \(filter.lockMode)),
-            changed AS (
-                UPDATE windows w SET
-                    state = CASE WHEN NOT $3::bool AND w.attempts >= w.max_attempts THEN 'failed' ELSE 'pending' END,
-                    attempts = CASE WHEN $3::bool THEN greatest(w.attempts - 1, 0) ELSE w.attempts END,
-                    lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = now(), updated_at = now()
-                FROM old WHERE w.job_id = old.job_id AND w.index = old.index
-                RETURNING w.job_id, w.index, w.state, w.attempts, old.lease_id, old.lease_owner)
-            UPDATE attempts a SET outcome = $1, error = $2, ended_at = now()
-            FROM changed WHERE a.lease_id = changed.lease_id
-            RETURNING changed.job_id, changed.index, changed.state, changed.attempts, changed.lease_owner
-            """, [.text(outcome.rawValue), .text(error), .bool(outcome == .cancelled)] + filter.params)
+        let released = try takeBack(table: "windows", filter, outcome: outcome, error: error)
         var owners = Set<String>()
         for row in released.rows {
             let jobID = try row.string("job_id")
@@ -77,6 +62,27 @@ extension FarmStore {
         }
         for owner in owners { try refreshWorkerState(owner) }
         return released.rowCount + (try releaseGroupLeases(filter, outcome: outcome, error: error))
+    }
+
+    /// The UPDATE that takes leases of `table` (windows or groups, which share their lease columns) back
+    /// and ends their attempts; rows: job_id, index, state, attempts, lease_owner, window_index (of the attempt).
+    func takeBack(table: String, _ filter: LeaseFilter, outcome: AttemptOutcome, error: String) throws -> PostgresResult {
+        try connection.query(
+            """
+            WITH old AS (
+                SELECT job_id, index, lease_id, lease_owner FROM \(table)
+                WHERE state = 'leased' AND \(filter.clause) ORDER BY job_id, index \(filter.lockMode)),
+            changed AS (
+                UPDATE \(table) t SET
+                    state = CASE WHEN NOT $3::bool AND t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
+                    attempts = CASE WHEN $3::bool THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
+                    lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = now(), updated_at = now()
+                FROM old WHERE t.job_id = old.job_id AND t.index = old.index
+                RETURNING t.job_id, t.index, t.state, t.attempts, old.lease_id, old.lease_owner)
+            UPDATE attempts a SET outcome = $1, error = $2, ended_at = now()
+            FROM changed WHERE a.lease_id = changed.lease_id
+            RETURNING changed.job_id, changed.index, changed.state, changed.attempts, changed.lease_owner, a.window_index
+            """, [.text(outcome.rawValue), .text(error), .bool(outcome == .cancelled)] + filter.params)
     }
 
     /// Marks a job failed unless it already finished.

@@ -27,5 +27,6 @@ mkdir -p out
 
 echo
 echo "video: $(pwd)/out/longshot-demo.mp4"
+"$longshot" inspect out/longshot-demo.mp4 | tail -1
 echo
 "$longshot" status

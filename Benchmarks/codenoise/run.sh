@@ -2,7 +2,7 @@
 # Benchmark: farm codenoise on this machine, each number a ratio measured side by side in one run.
 #   ratio   the 60 s procedural job through a local farm of 2 workers (submit to downloaded MP4) against
 #           `longshot render` of the same job in one process, alternating, ROUNDS rounds (median ratio);
-#   sync    synthetic workers whose every window step sleeps STEP_MS: the group phase (first group lease
+#   sync    synthetic workers whose every window step sleeps STEP_MS: the group phase (last group lease
 #           to last group done) against the ideal steps x STEP_MS, for 16 groups (16 workers) and the
 #           simulations of 64 and 256 groups (8 and 16 worker processes with 8 and 16 slots);
 #           also the bytes the step barrier relayed per step (halos only: synthetic shares no evidence).
@@ -91,11 +91,14 @@ done = [t(l) for l in lines if l["message"].startswith("group.done")]
 relayed = [l["message"] for l in lines if l["message"].startswith("job.exchange")]
 detail = json.load(open(show))
 got = len(detail["groups"])
-phase = max(done) - min(leased)
+# From the last group's lease: every group waits for its neighbours, so the first lease's head start
+# (workers are woken one by one) is start-up, not stepping.
+phase = max(done) - max(leased)
+skew = max(leased) - min(leased)
 ideal = steps * step_ms / 1000
 per_step = (phase - ideal) / steps * 1000
 bytes_per_step = re.search(r"\((\d+) bytes per step\)", relayed[0]).group(1) if relayed else "?"
-print(f"{got} groups ({procs} workers x {slots} slots), {steps} steps of {step_ms} ms: group phase {phase:.2f} s, ideal {ideal:.2f} s, "
+print(f"{got} groups ({procs} workers x {slots} slots), {steps} steps of {step_ms} ms: leases granted over {skew * 1000:.0f} ms, then group phase {phase:.2f} s, ideal {ideal:.2f} s, "
       f"efficiency {ideal / phase:.3f}, overhead {per_step:.1f} ms per step (start and upload included), relayed {bytes_per_step} bytes per step")
 open(sys.argv[1] + ".phase", "w").write(f"{phase}")
 PY

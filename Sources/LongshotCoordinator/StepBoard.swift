@@ -41,6 +41,8 @@ actor StepBoard {
         var step: Int
         var need: Need
         var continuation: CheckedContinuation<Void, Never>
+        /// Resumes the waiter at its deadline; cancelled when it is woken sooner.
+        var timer: Task<Void, Never>?
     }
 
     private var jobs: [String: JobBoard] = [:]
@@ -89,11 +91,12 @@ actor StepBoard {
         if let found = lookup(job: job, step: step, need: need) { return found }
         let id = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waiters[job, default: [:]][id] = Waiter(step: step, need: need, continuation: continuation)
-            Task { [weak self] in
+            let timer = Task { [weak self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
+                guard !Task.isCancelled else { return }
                 await self?.resume(job: job, id: id)
             }
+            waiters[job, default: [:]][id] = Waiter(step: step, need: need, continuation: continuation, timer: timer)
         }
         return lookup(job: job, step: step, need: need)
     }
@@ -146,6 +149,7 @@ actor StepBoard {
         guard let pending = waiters[job] else { return }
         for (id, waiter) in pending where step == nil || (waiter.step == step && lookup(job: job, step: waiter.step, need: waiter.need) != nil) {
             waiters[job]?.removeValue(forKey: id)
+            waiter.timer?.cancel()
             waiter.continuation.resume()
         }
         if waiters[job]?.isEmpty == true { waiters[job] = nil }

@@ -46,8 +46,10 @@ extension Coordinator {
                 $0.succeeded = UInt32(jobCounts[.succeeded] ?? 0)
                 $0.failed = UInt32(jobCounts[.failed] ?? 0)
                 $0.cancelled = UInt32(jobCounts[.cancelled] ?? 0)
-                $0.windowsPending = UInt32(windowCounts[.pending] ?? 0)
-                $0.windowsLeased = UInt32(windowCounts[.leased] ?? 0)
+                // A codenoise window is leased while its group is (its own row stays pending until the group ends).
+                let inGroups = groups.map(\.windowCount).reduce(0, +)
+                $0.windowsPending = UInt32(max((windowCounts[.pending] ?? 0) - inGroups, 0))
+                $0.windowsLeased = UInt32((windowCounts[.leased] ?? 0) + inGroups)
             }
             $0.activeJobs = active.map { job, groups in
                 let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec

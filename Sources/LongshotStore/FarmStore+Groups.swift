@@ -320,13 +320,16 @@ public struct RunningGroup: Sendable, Hashable {
     public var index: Int
     public var owner: String
     public var step: Int
+    public var windowCount: Int
 }
 
 extension FarmStore {
     /// Every leased group, by job and index.
     public func runningGroups() throws -> [RunningGroup] {
         try connection.query(
-            "SELECT job_id, index, lease_owner, step FROM groups WHERE state = 'leased' AND lease_owner IS NOT NULL ORDER BY job_id, index"
-        ).rows.map { RunningGroup(jobID: try $0.string(0), index: try $0.int(1), owner: try $0.string(2), step: try $0.int(3)) }
+            "SELECT job_id, index, lease_owner, step, window_count FROM groups WHERE state = 'leased' AND lease_owner IS NOT NULL ORDER BY job_id, index"
+        ).rows.map {
+            RunningGroup(jobID: try $0.string(0), index: try $0.int(1), owner: try $0.string(2), step: try $0.int(3), windowCount: try $0.int(4))
+        }
     }
 }

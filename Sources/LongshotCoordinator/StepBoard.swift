@@ -141,9 +141,6 @@ actor StepBoard {
         return board.map { Traffic(bytes: $0.postedBytes, steps: $0.steps.count) }
     }
 
-    /// Bytes of pieces held for `job`.
-    func heldBytes(job: String) -> Int { jobs[job]?.bytes ?? 0 }
-
     /// Wakes the job's waiters (those of `step` whose needs are now met, or all without a step).
     private func wake(_ job: String, step: Int? = nil) {
         guard let pending = waiters[job] else { return }

@@ -57,12 +57,10 @@ extension Coordinator {
     }
 
     static func groupInfo(plan: JobPlan, job: String, index: Int, first: Int, count: Int, leasedAt: Date) -> GroupLeaseInfo {
-        let all = plan.windows.windows
         let windows = first..<(first + count)
-        let frames = all[first].start..<all[first + count - 1].end
-        let neighbours = all.filter { !windows.contains($0.index) && $0.start < frames.upperBound && $0.end > frames.lowerBound }.map(\.index)
         return GroupLeaseInfo(
-            jobID: job, index: index, windows: windows, frames: frames, neighbours: neighbours, windowCount: all.count,
+            jobID: job, index: index, windows: windows, frames: plan.windows.frames(ofGroup: windows),
+            neighbours: plan.windows.neighbours(ofGroup: windows), windowCount: plan.windows.windows.count,
             leasedAt: leasedAt, plan: plan)
     }
 

@@ -13,8 +13,7 @@ actor StepBoard {
         var evidence: [Int: [Int: [Double]]] = [:]
         var pieces: [Int: [Int: Longshot_V1_WindowPiece]] = [:]
         var floor = 0
-        /// Payload bytes held now, and posted in all (first copies), and the steps seen.
-        var bytes = 0
+        /// Payload bytes posted (first copies), and the steps seen.
         var postedBytes = 0
         var steps: Set<Int> = []
     }
@@ -74,7 +73,6 @@ actor StepBoard {
                 if old != p { differing.append(w) }
             } else {
                 board.pieces[step, default: [:]][w] = p
-                board.bytes += p.latents.data.count
                 board.postedBytes += p.latents.data.count
             }
         }
@@ -125,10 +123,7 @@ actor StepBoard {
         guard var board = jobs[job], floor > board.floor else { return }
         board.floor = floor
         for step in board.evidence.keys where step < floor { board.evidence[step] = nil }
-        for step in board.pieces.keys where step < floor {
-            board.bytes -= board.pieces[step]!.values.reduce(0) { $0 + $1.latents.data.count }
-            board.pieces[step] = nil
-        }
+        for step in board.pieces.keys where step < floor { board.pieces[step] = nil }
         jobs[job] = board
     }
 

@@ -16,6 +16,10 @@ public struct GroupStepper: Sendable {
     public let frames: Range<Int>
     /// One model per window of the group, in order.
     public let models: [any WindowModel]
+    /// Windows of other groups that overlap the group's frames: their pieces are needed after each step.
+    public let neighbourWindows: [Int]
+    /// Per window of the group, the frames other groups need of it (see ``boundaryPieces(_:)``).
+    private let boundaries: [Range<Int>?]
     /// The group's fused latents on `frames` after `step` steps.
     public private(set) var latents: [Float]
     public private(set) var step: Int
@@ -32,21 +36,17 @@ public struct GroupStepper: Sendable {
         self.fuser = fuser
         self.schedule = schedule
         self.windows = windows
-        self.frames = plan[windows.lowerBound].start..<plan[windows.upperBound - 1].end
+        self.frames = fuser.plan.frames(ofGroup: windows)
         precondition(latents.count == frames.count * fuser.layout.frameSize, "latents do not cover the group's frames")
         self.models = models
+        self.neighbourWindows = fuser.plan.neighbours(ofGroup: windows)
+        self.boundaries = windows.map { fuser.plan.boundary(ofWindow: $0, inGroup: windows) }
         self.latents = latents
         self.step = step
     }
 
     /// Whether every model shares evidence, so a step needs the job-wide evidence first.
     public var sharesEvidence: Bool { models.allSatisfy { $0 is any EvidenceSharingModel } }
-
-    /// Windows of other groups that overlap the group's frames: their pieces are needed after each step.
-    public var neighbourWindows: [Int] {
-        fuser.plan.windows.filter { !windows.contains($0.index) && $0.start < frames.upperBound && $0.end > frames.lowerBound }
-            .map(\.index)
-    }
 
     /// The window's frames in the group's latents.
     public func slice(window index: Int) -> [Float] {
@@ -98,13 +98,12 @@ public struct GroupStepper: Sendable {
     /// the group also covers (none when the group holds every window).
     public func boundaryPieces(_ stepped: [[Float]]) -> [WindowPiece] {
         let n = fuser.layout.frameSize
-        let outside = fuser.plan.windows.filter { !windows.contains($0.index) }
-        return zip(windows, stepped).compactMap { index, data in
-            let w = fuser.plan.windows[index]
-            let shared = w.frames.filter { f in outside.contains { $0.frames.contains(f) } }
-            guard let lo = shared.first, let hi = shared.last else { return nil }
-            let local = (lo - w.start)..<(hi + 1 - w.start)
-            return WindowPiece(window: index, firstFrame: lo, frames: hi + 1 - lo, data: Array(data[(local.lowerBound * n)..<(local.upperBound * n)]))
+        return zip(windows, zip(boundaries, stepped)).compactMap { index, item in
+            guard let shared = item.0 else { return nil }
+            let local = (shared.lowerBound - fuser.plan.windows[index].start) * n
+            return WindowPiece(
+                window: index, firstFrame: shared.lowerBound, frames: shared.count,
+                data: Array(item.1[local..<(local + shared.count * n)]))
         }
     }
 

@@ -74,4 +74,26 @@ public struct WindowPlan: Sendable, Hashable, Codable {
     public func windows(containing f: Int) -> [Window] {
         windows.filter { $0.frames.contains(f) }
     }
+
+    /// The latent frames of a group of windows: from its first window's start to its last window's end.
+    public func frames(ofGroup group: Range<Int>) -> Range<Int> {
+        windows[group.lowerBound].start..<windows[group.upperBound - 1].end
+    }
+
+    /// Windows outside `group` that overlap its frames: whose pieces the group needs after every step.
+    public func neighbours(ofGroup group: Range<Int>) -> [Int] {
+        let frames = frames(ofGroup: group)
+        return windows.filter { !group.contains($0.index) && $0.start < frames.upperBound && $0.end > frames.lowerBound }
+            .map(\.index)
+    }
+
+    /// Window `index`'s frames that some window outside `group` also covers (nil when none): what the group
+    /// sends its neighbours of that window after a step. Contiguous, since windows are.
+    public func boundary(ofWindow index: Int, inGroup group: Range<Int>) -> Range<Int>? {
+        let shared = windows[index].frames.filter { f in
+            windows.contains { !group.contains($0.index) && $0.frames.contains(f) }
+        }
+        guard let lo = shared.first, let hi = shared.last else { return nil }
+        return lo..<(hi + 1)
+    }
 }

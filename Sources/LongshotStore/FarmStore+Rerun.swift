@@ -32,7 +32,7 @@ extension FarmStore {
                     try releaseLeases(.job(jobID), outcome: .cancelled, error: "rerun")
                     try db.query("DELETE FROM groups WHERE job_id = $1", [.text(jobID)])
                 }
-                indices = windows.rows.indices.map { $0 }
+                indices = try windows.rows.map { try $0.int(0) }
             }
             try releaseLeases(.windows(jobID: jobID, indices: indices), outcome: .cancelled, error: "rerun")
             try db.query(

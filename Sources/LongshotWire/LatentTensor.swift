@@ -16,3 +16,21 @@ extension Longshot_V1_Tensor {
         return try float32Values()
     }
 }
+
+extension Longshot_V1_WindowPiece {
+    /// A window's piece on the wire: its frames as an F32 tensor.
+    public init(_ piece: WindowPiece, layout: LatentLayout) throws(TensorValidationError) {
+        self.init()
+        windowIndex = UInt32(piece.window)
+        firstFrame = UInt32(piece.firstFrame)
+        frameCount = UInt32(piece.frames)
+        latents = try Longshot_V1_Tensor(latents: piece.data, frames: piece.frames, layout: layout)
+    }
+
+    /// The piece, checked against its shape and checksum.
+    public func piece(layout: LatentLayout) throws(TensorValidationError) -> WindowPiece {
+        WindowPiece(
+            window: Int(windowIndex), firstFrame: Int(firstFrame), frames: Int(frameCount),
+            data: try latents.latents(frames: Int(frameCount), layout: layout))
+    }
+}

@@ -40,7 +40,7 @@ struct GroupRunner: Sendable {
             guard windows.upperBound <= plan.windows.windows.count else {
                 throw WorkerError("\(name) of \(job) is windows \(windows) but the job has \(plan.windows.windows.count) here: versions differ?")
             }
-            let frames = plan.windows.windows[first].start..<plan.windows.windows[windows.upperBound - 1].end
+            let frames = plan.windows.frames(ofGroup: windows)
             guard frames.lowerBound == Int(lease.firstFrame), frames.count == Int(lease.frameCount) else {
                 throw WorkerError("\(name) of \(job) is frames \(lease.firstFrame)+\(lease.frameCount) at the coordinator but \(frames.lowerBound)+\(frames.count) here: versions differ?")
             }
@@ -93,20 +93,9 @@ struct GroupRunner: Sendable {
                 var incoming: [WindowPiece] = []
                 if exchanging {
                     let layout = plan.layout
-                    var pieces: [Longshot_V1_WindowPiece] = []
-                    for piece in current.boundaryPieces(stepped) {
-                        var wire = Longshot_V1_WindowPiece()
-                        wire.windowIndex = UInt32(piece.window)
-                        wire.firstFrame = UInt32(piece.firstFrame)
-                        wire.frameCount = UInt32(piece.frames)
-                        wire.latents = try Longshot_V1_Tensor(latents: piece.data, frames: piece.frames, layout: layout)
-                        pieces.append(wire)
-                    }
+                    let pieces = try current.boundaryPieces(stepped).map { try Longshot_V1_WindowPiece($0, layout: layout) }
                     let reply = try await clock.measure(\.barrier) { try await barrier(step: step, phase: .halo, pieces: pieces) }
-                    for p in reply.pieces {
-                        let data: [Float] = try p.latents.latents(frames: Int(p.frameCount), layout: layout)
-                        incoming.append(WindowPiece(window: Int(p.windowIndex), firstFrame: Int(p.firstFrame), frames: Int(p.frameCount), data: data))
-                    }
+                    incoming = try reply.pieces.map { try $0.piece(layout: layout) }
                 }
                 let neighbours = incoming
                 stepper = try await clock.measure(\.compute) {

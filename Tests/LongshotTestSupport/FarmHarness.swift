@@ -39,9 +39,12 @@ public final class FarmHarness: @unchecked Sendable {
     private var finished: [FarmProcess] = []
     private var cleanups: [() -> Void] = []
 
-    /// A small job: 6 s at 12 fps, 160x96, 8 steps, windows of 8 latent frames overlapping by 2 (6 windows).
+    /// A small job: 6 s at 12 fps, 160x96, 8 steps, windows of 8 latent frames overlapping by 2 (6 windows),
+    /// encoded losslessly: libx264's lossy encode now and then gives a GOP other bits from run to run
+    /// (docs/benchmarks.md), its lossless one does not, so decoded frames compare exactly.
     public static let smallShape = [
         "--duration", "6", "--fps", "12", "--size", "160x96", "--steps", "8", "--window", "8", "--overlap", "2",
+        "--quality", "0",
     ]
     /// The small job, windows rendered alone and cross-faded.
     public static let smallJob = smallShape + ["--fusion", "independent"]

@@ -81,7 +81,7 @@ let package = Package(
             dependencies: [
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
-                "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder",
+                "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder", "LongshotTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -15,6 +15,7 @@ extension Longshot_V1_JobSpec {
             "duration": durationSeconds, "fps": Int(fps), "width": Int(width), "height": Int(height),
             "seed": seed, "steps": Int(steps), "window": Int(window), "overlap": Int(overlap), "fusion": fusion,
             "engine": engine, "shift": shift, "quality": Int(quality), "priority": Int(priority), "model": model,
+            "guidance": hasGuidance ? guidance as Any : NSNull(), "negativePrompt": negativePrompt,
         ]
     }
 }

@@ -14,7 +14,7 @@ extension Coordinator {
         } catch {
             throw RequestError(.invalidArgument, error.description)
         }
-        guard spec.engine != "external" || config.allowExternalEngines else {
+        guard !["external", "diffusers"].contains(spec.engine) || config.allowExternalEngines else {
             throw RequestError(
                 .invalidArgument,
                 "engine: this coordinator does not accept external engines (a job's --engine-cmd would run on its machines); start it with --allow-external-engines to allow them")

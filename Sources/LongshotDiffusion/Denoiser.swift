@@ -12,6 +12,29 @@ public protocol Denoiser: Sendable {
     /// Decodes latent frames to RGB frames: `videoFrames` frames, interleaved RGB bytes, `width` x `height`.
     /// Throws only where decoding can fail (an engine in another process).
     func decode(_ latents: LatentVideo, videoFrames: Range<Int>, width: Int, height: Int) throws -> [[UInt8]]
+    /// What the engine recommends for parameters a job leaves unset (a model's trained window length, its
+    /// timestep shift and guidance); `nil` where the engine has no preference.
+    var defaults: EngineDefaults? { get }
+}
+
+extension Denoiser {
+    public var defaults: EngineDefaults? { nil }
+}
+
+/// Parameters an engine recommends for jobs that do not set them.
+public struct EngineDefaults: Sendable, Hashable, Codable {
+    /// Window length and overlap in latent frames.
+    public var window: Int?
+    public var overlap: Int?
+    public var shift: Double?
+    public var guidance: Double?
+
+    public init(window: Int? = nil, overlap: Int? = nil, shift: Double? = nil, guidance: Double? = nil) {
+        self.window = window
+        self.overlap = overlap
+        self.shift = shift
+        self.guidance = guidance
+    }
 }
 
 /// Everything about one window that an engine may need.
@@ -22,14 +45,22 @@ public struct WindowRequest: Sendable {
     public var conditioning: WindowConditioning
     public var seed: UInt64
     public var fps: Double
+    /// Classifier-free guidance scale; `nil`: the engine's default.
+    public var guidance: Double?
+    public var negativePrompt: String
 
-    public init(firstFrame: Int, frames: Int, layout: LatentLayout, conditioning: WindowConditioning, seed: UInt64, fps: Double) {
+    public init(
+        firstFrame: Int, frames: Int, layout: LatentLayout, conditioning: WindowConditioning, seed: UInt64, fps: Double,
+        guidance: Double? = nil, negativePrompt: String = ""
+    ) {
         self.firstFrame = firstFrame
         self.frames = frames
         self.layout = layout
         self.conditioning = conditioning
         self.seed = seed
         self.fps = fps
+        self.guidance = guidance
+        self.negativePrompt = negativePrompt
     }
 }
 

@@ -7,7 +7,7 @@ import LongshotProcedural
 
 /// The engines this build knows, by the name `--engine` takes.
 public enum EngineCatalog {
-    public static var names: [String] { ["procedural", "synthetic", "dit", "external"] }
+    public static var names: [String] { ["procedural", "synthetic", "dit", "external", "diffusers"] }
 
     /// The denoiser for `spec.engine`.
     public static func denoiser(for spec: JobSpec) throws(JobSpecError) -> any Denoiser {
@@ -31,6 +31,8 @@ public enum EngineCatalog {
             } catch {
                 throw JobSpecError("engine-cmd", error.description)
             }
+        case "diffusers":
+            return try DiffusersEngine.start(folder: spec.model, width: spec.width, height: spec.height)
         default:
             throw JobSpecError("engine", "unknown engine '\(spec.engine)'; known engines: \(names.joined(separator: ", "))")
         }

@@ -39,7 +39,7 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
 
     public let command: String
     public let timeouts: Timeouts
-    /// The model name the engine reported, prefixed with `external:`.
+    /// The model name the engine reported, prefixed with its kind (`external:`, `diffusers:`).
     public let modelName: String
     private let process: EngineProcess
     private let lock = NSLock()
@@ -48,10 +48,15 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
     private var failure: ExternalEngineError?
     private var layouts: [[Int]: LatentLayout] = [:]
     private let helloSize: [Int]
+    /// What the engine recommends for unset job parameters (hello's `defaults`).
+    public let defaults: EngineDefaults?
+    /// The SHA-256 of the model's weights, when the engine reports it (hello's `weights_sha256`).
+    public let weightsDigest: String?
 
-    /// Starts `command` (through `/bin/sh -c`) and performs the handshake for frames of `width` x `height`.
+    /// Starts `command` (through `/bin/sh -c`) and performs the handshake for frames of `width` x `height`;
+    /// the model name the engine reports is prefixed with `kind` and a colon.
     public init(command: String, width: Int, height: Int, timeouts: Timeouts = .fromEnvironment(),
-                environment: [String: String] = [:]) throws(ExternalEngineError) {
+                environment: [String: String] = [:], kind: String = "external") throws(ExternalEngineError) {
         guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ExternalEngineError(.spawn, "no command: give --engine-cmd \"CMD\"")
         }
@@ -84,7 +89,9 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
             process.terminate(grace: 0)
             throw ExternalEngineError(.protocolViolation, "hello reply: \(problem)")
         }
-        modelName = "external:" + model
+        modelName = kind + ":" + model
+        defaults = reply.defaults
+        weightsDigest = reply.weightsSha256
         layouts[helloSize] = layout
     }
 
@@ -130,6 +137,8 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
         request.shots = window.conditioning.shots
         request.shotWeights = window.conditioning.shotWeights
         request.times = window.conditioning.times
+        request.guidance = window.guidance
+        request.negativePrompt = window.negativePrompt
         let reply = try call(request).reply
         guard let handle = reply.window else { throw ExternalEngineError(.protocolViolation, "prepare reply lacks window") }
         return ExternalWindowModel(engine: self, handle: handle, layout: window.layout, frames: window.frames)
@@ -251,7 +260,11 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
             guard reply.id == id else {
                 throw ExternalEngineError(.protocolViolation, "reply id \(reply.id.map(String.init) ?? "missing"), expected \(id)")
             }
-            guard reply.ok else { throw ExternalEngineError(.engine, reply.error ?? "refused without a message") }
+            guard reply.ok else {
+                var refusal = ExternalEngineError(.engine, reply.error ?? "refused without a message")
+                refusal.reason = reply.error
+                throw refusal
+            }
             return (reply, replyPayload)
         } catch {
             throw failed(error)
@@ -262,6 +275,7 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
         if l.channels < 1 || l.height < 1 || l.width < 1 || l.temporalFactor < 1 || l.spatialFactor < 1 {
             return "layout \(l) has a size below 1"
         }
+        if l.decodeContext < 0 || l.decodeContext > 64 { return "layout decode_context \(l.decodeContext) is out of range 0-64" }
         return nil
     }
 
@@ -328,12 +342,14 @@ struct Request: Encodable {
     var shape: [Int]?
     var dtype: String?
     var videoFrames: [Int]?
+    var guidance: Double?
+    var negativePrompt: String?
 
     init(op: String) { self.op = op }
 
     enum CodingKeys: String, CodingKey {
         case op, id, protocolVersion = "protocol", longshot, width, height, firstFrame, frames, layout, seed, fps, shots
-        case shotWeights, times, window, t, shape, dtype, videoFrames
+        case shotWeights, times, window, t, shape, dtype, videoFrames, guidance, negativePrompt
     }
 }
 
@@ -348,8 +364,10 @@ struct Reply: Decodable {
     var window: Int?
     var shape: [Int]?
     var dtype: String?
+    var defaults: EngineDefaults?
+    var weightsSha256: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, ok, error, protocolVersion = "protocol", model, layout, window, shape, dtype
+        case id, ok, error, protocolVersion = "protocol", model, layout, window, shape, dtype, defaults, weightsSha256
     }
 }

@@ -18,6 +18,8 @@ public struct ExternalEngineError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// The engine's last lines of standard error (at most ``EngineProcess/stderrLineLimit``).
     public var stderrTail: [String]
+    /// For `engine`: the engine's own one-line message, without the command and call.
+    public var reason: String?
 
     public init(_ kind: Kind, _ message: String, stderrTail: [String] = []) {
         self.kind = kind

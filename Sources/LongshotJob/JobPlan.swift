@@ -20,7 +20,7 @@ public struct JobPlan: Sendable {
 
     /// Absolute time of a latent frame: the time of the first video frame it stands for.
     public func time(ofLatentFrame f: Int) -> Double {
-        Double(f * layout.temporalFactor) / Double(spec.fps)
+        Double(layout.firstVideoFrame(ofLatentFrame: f)) / Double(spec.fps)
     }
 
     /// Weights of each shot at time `t`: 1 for the shot containing it, a smooth blend near a cut.
@@ -56,15 +56,15 @@ public struct JobPlan: Sendable {
         let window = windows.windows[index]
         return WindowRequest(
             firstFrame: window.start, frames: window.count, layout: layout, conditioning: conditioning(window: index),
-            seed: spec.seed, fps: Double(spec.fps))
+            seed: spec.seed, fps: Double(spec.fps), guidance: spec.guidance, negativePrompt: spec.negativePrompt)
     }
 
     /// Video frame ranges where windows overlap (for seam measurement).
     public var seamVideoFrames: [Range<Int>] {
         (0..<(windows.windows.count - 1)).map { i in
             let overlap = windows.overlap(after: i)
-            let lo = overlap.lowerBound * layout.temporalFactor
-            let hi = min((overlap.upperBound - 1) * layout.temporalFactor + 1, spec.videoFrames)
+            let lo = layout.firstVideoFrame(ofLatentFrame: overlap.lowerBound)
+            let hi = min(layout.firstVideoFrame(ofLatentFrame: overlap.upperBound - 1) + 1, spec.videoFrames)
             return lo..<hi
         }
     }

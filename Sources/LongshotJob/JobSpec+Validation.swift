@@ -19,6 +19,9 @@ extension JobSpec {
     public static let heightRange = 32...2160
     public static let stepsRange = 1...1000
     public static let crfRange = 0...51
+    public static let guidanceRange = 1.0...30.0
+    /// The longest negative prompt accepted, in bytes of UTF-8.
+    public static let maximumNegativePromptBytes = 4096
 
     /// Checks every parameter; the first problem found is thrown.
     public func validate(knownEngines: [String]) throws(JobSpecError) {
@@ -52,6 +55,16 @@ extension JobSpec {
         guard shift.isFinite, shift > 0 else { throw JobSpecError("shift", "\(shift) must be greater than 0") }
         guard Self.crfRange.contains(crf) else {
             throw JobSpecError("quality", "crf \(crf) is out of range \(Self.crfRange.lowerBound)-\(Self.crfRange.upperBound)")
+        }
+        if let guidance {
+            guard guidance.isFinite, Self.guidanceRange.contains(guidance) else {
+                throw JobSpecError(
+                    "guidance", "\(guidance) is out of range \(Self.guidanceRange.lowerBound)-\(Self.guidanceRange.upperBound) (1 is no guidance)")
+            }
+        }
+        guard negativePrompt.utf8.count <= Self.maximumNegativePromptBytes else {
+            throw JobSpecError(
+                "negative-prompt", "\(negativePrompt.utf8.count) bytes is above the maximum of \(Self.maximumNegativePromptBytes)")
         }
         guard knownEngines.contains(engine) else {
             throw JobSpecError("engine", "unknown engine '\(engine)'; known engines: \(knownEngines.joined(separator: ", "))")

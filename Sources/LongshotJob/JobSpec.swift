@@ -25,6 +25,11 @@ public struct JobSpec: Sendable, Hashable, Codable {
     public var model: String
     /// Set when the job came from a storyboard file (kept for provenance).
     public var storyboardSource: String?
+    /// Classifier-free guidance scale (1 is none); `nil`: the engine's default. Ignored by engines
+    /// without a text model (procedural, synthetic).
+    public var guidance: Double?
+    /// What the guidance steers away from; empty for none.
+    public var negativePrompt: String = ""
 
     public static let defaults = JobSpec(
         shots: [], duration: 60, fps: 24, width: 320, height: 192, seed: 1, steps: 24, window: 24, overlap: 8,
@@ -50,6 +55,27 @@ public struct JobSpec: Sendable, Hashable, Codable {
         self.crf = crf
         self.model = model
         self.storyboardSource = storyboardSource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case shots, duration, fps, width, height, seed, steps, window, overlap, fusion, engine, shift, crf, model
+        case storyboardSource, guidance, negativePrompt
+    }
+
+    /// Decodes a stored spec; `guidance` and `negativePrompt` may be absent (specs stored before they existed).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            shots: try c.decode([Shot].self, forKey: .shots), duration: try c.decode(Double.self, forKey: .duration),
+            fps: try c.decode(Int.self, forKey: .fps), width: try c.decode(Int.self, forKey: .width),
+            height: try c.decode(Int.self, forKey: .height), seed: try c.decode(UInt64.self, forKey: .seed),
+            steps: try c.decode(Int.self, forKey: .steps), window: try c.decode(Int.self, forKey: .window),
+            overlap: try c.decode(Int.self, forKey: .overlap), fusion: try c.decode(FusionMode.self, forKey: .fusion),
+            engine: try c.decode(String.self, forKey: .engine), shift: try c.decode(Double.self, forKey: .shift),
+            crf: try c.decode(Int.self, forKey: .crf), model: try c.decode(String.self, forKey: .model),
+            storyboardSource: try c.decodeIfPresent(String.self, forKey: .storyboardSource))
+        guidance = try c.decodeIfPresent(Double.self, forKey: .guidance)
+        negativePrompt = try c.decodeIfPresent(String.self, forKey: .negativePrompt) ?? ""
     }
 
     /// A single-prompt job with the defaults for everything else.

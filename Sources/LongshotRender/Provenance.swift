@@ -18,6 +18,9 @@ public enum Provenance {
             "longshot_prompt_sha256": SHA256.hex(spec.promptText),
             "longshot_fusion": spec.fusion.rawValue,
             "longshot_steps": String(spec.steps),
+            "longshot_shift": String(spec.shift),
+            "longshot_guidance": spec.guidance.map { String($0) } ?? "engine default",
+            "longshot_negative_prompt": spec.negativePrompt,
             "longshot_seams": ranges(plan.seamVideoFrames),
             "longshot_transitions": ranges(plan.transitionVideoFrames),
         ]

@@ -52,10 +52,14 @@ public struct RenderPipeline: Sendable {
         }
     }
 
-    /// Renders the job to `output`.
-    public func render(to output: URL, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in }) throws -> RenderSummary {
+    /// Renders the job to `output`; `fusedLatents` sees the denoised latents before they are decoded.
+    public func render(
+        to output: URL, progress: @escaping @Sendable (RenderProgress) -> Void = { _ in },
+        fusedLatents: ([Float]) throws -> Void = { _ in }
+    ) throws -> RenderSummary {
         var clock = StageClock()
         let fused = try latents(clock: &clock, progress: progress)
+        try fusedLatents(fused)
         let written = try VideoFinisher(plan: plan, denoiser: denoiser).write(latents: fused, to: output) { done, total in
             progress(RenderProgress(stage: .encode, done: done, total: total))
         }

@@ -3,8 +3,8 @@ import LongshotDiffusion
 import LongshotJob
 import LongshotVideo
 
-/// Turns a job's fused latents into the MP4: decodes in chunks and encodes frame by frame, so memory holds
-/// one chunk of RGB frames at a time.
+/// Turns a job's fused latents into the MP4: decodes in chunks (each given only the latent frames it needs,
+/// with the decoder's context) and encodes frame by frame, so memory holds one chunk of RGB frames at a time.
 public struct VideoFinisher: Sendable {
     public let plan: JobPlan
     public let denoiser: any Denoiser
@@ -30,7 +30,9 @@ public struct VideoFinisher: Sendable {
         while start < spec.videoFrames {
             let end = min(start + chunk, spec.videoFrames)
             let t0 = Date()
-            let frames = try denoiser.decode(video, videoFrames: start..<end, width: spec.width, height: spec.height)
+            let needed = plan.layout.decodeLatents(forVideoFrames: start..<end, total: plan.latentFrames)
+            let frames = try denoiser.decode(
+                video.slice(needed), videoFrames: start..<end, width: spec.width, height: spec.height)
             let t1 = Date()
             for frame in frames { try encoder.append(rgb: frame) }
             decodeTime += t1.timeIntervalSince(t0)

@@ -31,6 +31,8 @@ extension JobSpec {
         w.shift = shift
         w.quality = Int32(clamping: crf)
         w.model = model
+        if let guidance { w.guidance = guidance }
+        w.negativePrompt = negativePrompt
         return w
     }
 
@@ -57,6 +59,8 @@ extension JobSpec {
         if w.shift != 0 { shift = w.shift }
         crf = Int(w.quality)
         model = w.model
+        guidance = w.hasGuidance ? w.guidance : nil
+        negativePrompt = w.negativePrompt
         if !w.storyboard.isEmpty {
             guard w.prompt.isEmpty else { throw JobSpecError("prompt", "give either a prompt or a storyboard, not both") }
             shots = w.storyboard.map { Shot(start: $0.startSeconds, end: $0.endSeconds, prompt: $0.prompt) }

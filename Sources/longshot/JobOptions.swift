@@ -26,11 +26,11 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Denoising steps.")
     var steps: Int = JobSpec.defaults.steps
 
-    @Option(help: "Window length in latent frames.")
-    var window: Int = JobSpec.defaults.window
+    @Option(help: "Window length in latent frames (default \(JobSpec.defaults.window), or the model's trained length).")
+    var window: Int?
 
-    @Option(help: "Minimum overlap between neighbouring windows, in latent frames.")
-    var overlap: Int = JobSpec.defaults.overlap
+    @Option(help: "Minimum overlap between neighbouring windows, in latent frames (default \(JobSpec.defaults.overlap), or the model's).")
+    var overlap: Int?
 
     @Option(help: "How windows are fused: codenoise (overlaps fused after every step; the default) or independent (each window alone, cross-faded at the end).")
     var fusion: String?
@@ -44,15 +44,26 @@ struct JobOptions: ParsableArguments {
     @Option(name: .customLong("engine-cmd"), help: "The engine's command for --engine external (the same as --model); see docs/external-engine.md.")
     var engineCommand: String?
 
-    @Option(help: "Timestep shift of the sampler (> 1 spends more steps at high noise).")
-    var shift: Double = JobSpec.defaults.shift
+    @Option(help: "Timestep shift of the sampler (> 1 spends more steps at high noise; default \(JobSpec.defaults.shift), or the model's).")
+    var shift: Double?
+
+    @Option(help: "Classifier-free guidance scale, 1-30 (1: none; default: the model's, e.g. 5 for Wan, 3 for LTX-Video).")
+    var guidance: Double?
+
+    @Option(name: .customLong("negative-prompt"), help: "What the guidance steers away from, e.g. \"blurry, low quality\".")
+    var negativePrompt: String = ""
 
     @Option(help: "Output quality as x264's CRF: 0 lossless, 18 visually lossless, 51 worst.")
     var quality: Int = JobSpec.defaults.crf
 
     /// Builds and validates the job; every problem is one line naming it. `defaultFusion` applies when
-    /// `--fusion` is not given (both `render` and `submit` co-denoise).
-    func spec(knownEngines: [String], defaultFusion: FusionMode = JobSpec.defaults.fusion) throws(JobSpecError) -> JobSpec {
+    /// `--fusion` is not given (both `render` and `submit` co-denoise); `engineDefaults` (what the engine
+    /// recommends) fill window, overlap, shift and guidance where they are not given. `validate: false`
+    /// gives the draft an engine is started from.
+    func spec(
+        knownEngines: [String], defaultFusion: FusionMode = JobSpec.defaults.fusion, engineDefaults: EngineDefaults? = nil,
+        validate: Bool = true
+    ) throws(JobSpecError) -> JobSpec {
         var spec = JobSpec.defaults
         let dims = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard dims.count == 2 else { throw JobSpecError("size", "'\(size)' is not WIDTHxHEIGHT, e.g. 320x192") }
@@ -64,8 +75,8 @@ struct JobOptions: ParsableArguments {
         spec.fps = fps
         spec.seed = seed
         spec.steps = steps
-        spec.window = window
-        spec.overlap = overlap
+        spec.window = window ?? engineDefaults?.window ?? JobSpec.defaults.window
+        spec.overlap = overlap ?? engineDefaults?.overlap.map { min($0, max(spec.window - 1, 0)) } ?? JobSpec.defaults.overlap
         spec.engine = engine
         spec.model = model
         if let engineCommand {
@@ -75,7 +86,9 @@ struct JobOptions: ParsableArguments {
             }
             spec.model = engineCommand
         }
-        spec.shift = shift
+        spec.shift = shift ?? engineDefaults?.shift ?? JobSpec.defaults.shift
+        spec.guidance = guidance ?? engineDefaults?.guidance
+        spec.negativePrompt = negativePrompt
         spec.crf = quality
         switch (prompt, storyboard) {
         case (.some, .some):
@@ -93,7 +106,7 @@ struct JobOptions: ParsableArguments {
             spec.duration = duration ?? spec.shots.last?.end ?? JobSpec.defaults.duration
             spec.storyboardSource = path
         }
-        try spec.validate(knownEngines: knownEngines)
+        if validate { try spec.validate(knownEngines: knownEngines) }
         return spec
     }
 }

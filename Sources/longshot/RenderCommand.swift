@@ -3,6 +3,8 @@ import Foundation
 import LongshotJob
 import LongshotEngines
 import LongshotRender
+import LongshotDiffusion
+import LongshotTensor
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,18 +18,27 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Also list prompt words the engine ignored.")
     var verbose = false
 
+    @Option(name: .customLong("save-latents"), help: "Also write the initial noise and the denoised latents ([frames, C, H, W], f32) to this safetensors file.")
+    var saveLatents: String?
+
     func run() throws {
-        let spec: JobSpec
+        let draft: JobSpec
         do {
-            spec = try job.spec(knownEngines: EngineCatalog.names)
+            // The engine starts from a draft; everything that does not depend on its defaults is checked first,
+            // so a bad option costs no model load (the window and overlap are checked once the engine says).
+            draft = try job.spec(knownEngines: EngineCatalog.names, validate: false)
+            _ = try job.spec(knownEngines: EngineCatalog.names, engineDefaults: EngineDefaults(window: .max, overlap: 0))
         } catch {
             throw fail(error.description)
         }
         let url = URL(fileURLWithPath: output)
         if let problem = OutputPath.problem(url) { throw fail(problem) }
         let pipeline: RenderPipeline
+        let spec: JobSpec
         do {
-            pipeline = try RenderPipeline(spec: spec, denoiser: try EngineCatalog.denoiser(for: spec))
+            let denoiser = try EngineCatalog.denoiser(for: draft)
+            spec = try job.spec(knownEngines: EngineCatalog.names, engineDefaults: denoiser.defaults)
+            pipeline = try RenderPipeline(spec: spec, denoiser: denoiser)
         } catch {
             throw fail("\(error)")
         }
@@ -35,7 +46,11 @@ struct RenderCommand: ParsableCommand {
         let bar = ProgressLine()
         let summary: RenderSummary
         do {
-            summary = try pipeline.render(to: url) { p in bar.update(p.stage.rawValue, done: p.done, total: p.total) }
+            summary = try pipeline.render(to: url, progress: { p in bar.update(p.stage.rawValue, done: p.done, total: p.total) }) {
+                fused in
+                guard let saveLatents else { return }
+                try LatentsFile.write(pipeline: pipeline, fused: fused, to: saveLatents)
+            }
         } catch {
             throw fail("\(error)")
         }
@@ -79,5 +94,20 @@ enum SummaryText {
             frames \(s.videoFrames) (latent \(s.latentFrames)), windows \(s.windows)
             wall \(String(format: "%.2f", s.total)) s: \(stages)
             """
+    }
+}
+
+/// `render --save-latents`: the job's initial noise and its denoised latents, for comparing engines.
+enum LatentsFile {
+    static func write(pipeline: RenderPipeline, fused: [Float], to path: String) throws {
+        let layout = pipeline.plan.layout
+        let shape = [pipeline.plan.latentFrames, layout.channels, layout.height, layout.width]
+        let initial = pipeline.noise(frames: 0..<pipeline.plan.latentFrames)
+        try SafetensorsWriter.write(
+            [
+                .init(name: "initial", tensor: Tensor(shape: shape, scalars: initial)),
+                .init(name: "final", tensor: Tensor(shape: shape, scalars: fused)),
+            ],
+            metadata: ["steps": String(pipeline.spec.steps), "shift": String(pipeline.spec.shift)], to: path)
     }
 }

@@ -411,71 +411,44 @@ public nonisolated struct Longshot_V1_WindowInfo: Sendable {
   public init() {}
 }
 
-public nonisolated struct Longshot_V1_JobDetail: @unchecked Sendable {
+public nonisolated struct Longshot_V1_JobDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: String {
-    get {_storage._id}
-    set {_uniqueStorage()._id = newValue}
-  }
+  public var id: String = String()
 
-  public var state: Longshot_V1_JobState {
-    get {_storage._state}
-    set {_uniqueStorage()._state = newValue}
-  }
+  public var state: Longshot_V1_JobState = .unspecified
 
   public var spec: Longshot_V1_JobSpec {
-    get {_storage._spec ?? Longshot_V1_JobSpec()}
-    set {_uniqueStorage()._spec = newValue}
+    get {_spec ?? Longshot_V1_JobSpec()}
+    set {_spec = newValue}
   }
   /// Returns true if `spec` has been explicitly set.
-  public var hasSpec: Bool {_storage._spec != nil}
+  public var hasSpec: Bool {self._spec != nil}
   /// Clears the value of `spec`. Subsequent reads from it will return its default value.
-  public mutating func clearSpec() {_uniqueStorage()._spec = nil}
+  public mutating func clearSpec() {self._spec = nil}
 
-  public var createdAtMs: Int64 {
-    get {_storage._createdAtMs}
-    set {_uniqueStorage()._createdAtMs = newValue}
-  }
+  public var createdAtMs: Int64 = 0
 
-  public var updatedAtMs: Int64 {
-    get {_storage._updatedAtMs}
-    set {_uniqueStorage()._updatedAtMs = newValue}
-  }
+  public var updatedAtMs: Int64 = 0
 
-  public var error: String {
-    get {_storage._error}
-    set {_uniqueStorage()._error = newValue}
-  }
+  public var error: String = String()
 
-  public var outputPath: String {
-    get {_storage._outputPath}
-    set {_uniqueStorage()._outputPath = newValue}
-  }
+  public var outputPath: String = String()
 
-  public var outputBytes: UInt64 {
-    get {_storage._outputBytes}
-    set {_uniqueStorage()._outputBytes = newValue}
-  }
+  public var outputBytes: UInt64 = 0
 
-  public var windows: [Longshot_V1_WindowInfo] {
-    get {_storage._windows}
-    set {_uniqueStorage()._windows = newValue}
-  }
+  public var windows: [Longshot_V1_WindowInfo] = []
 
   /// Codenoise jobs: the window groups, in order.
-  public var groups: [Longshot_V1_GroupInfo] {
-    get {_storage._groups}
-    set {_uniqueStorage()._groups = newValue}
-  }
+  public var groups: [Longshot_V1_GroupInfo] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _spec: Longshot_V1_JobSpec? = nil
 }
 
 /// A codenoise window group: a contiguous run of windows one worker advances step by step.
@@ -1306,130 +1279,76 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
   public static let protoMessageName: String = _protobuf_package + ".JobDetail"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0")
 
-  fileprivate class _StorageClass {
-    var _id: String = String()
-    var _state: Longshot_V1_JobState = .unspecified
-    var _spec: Longshot_V1_JobSpec? = nil
-    var _createdAtMs: Int64 = 0
-    var _updatedAtMs: Int64 = 0
-    var _error: String = String()
-    var _outputPath: String = String()
-    var _outputBytes: UInt64 = 0
-    var _windows: [Longshot_V1_WindowInfo] = []
-    var _groups: [Longshot_V1_GroupInfo] = []
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _id = source._id
-      _state = source._state
-      _spec = source._spec
-      _createdAtMs = source._createdAtMs
-      _updatedAtMs = source._updatedAtMs
-      _error = source._error
-      _outputPath = source._outputPath
-      _outputBytes = source._outputBytes
-      _windows = source._windows
-      _groups = source._groups
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
-        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._spec) }()
-        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
-        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
-        case 6: try { try decoder.decodeSingularStringField(value: &_storage._error) }()
-        case 7: try { try decoder.decodeSingularStringField(value: &_storage._outputPath) }()
-        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._outputBytes) }()
-        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._windows) }()
-        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._groups) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.outputPath) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.outputBytes) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.windows) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.groups) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._id.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
-      }
-      if _storage._state != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 2)
-      }
-      try { if let v = _storage._spec {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      } }()
-      if _storage._createdAtMs != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._createdAtMs, fieldNumber: 4)
-      }
-      if _storage._updatedAtMs != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 5)
-      }
-      if !_storage._error.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._error, fieldNumber: 6)
-      }
-      if !_storage._outputPath.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._outputPath, fieldNumber: 7)
-      }
-      if _storage._outputBytes != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._outputBytes, fieldNumber: 8)
-      }
-      if !_storage._windows.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._windows, fieldNumber: 9)
-      }
-      if !_storage._groups.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._groups, fieldNumber: 10)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 2)
+    }
+    try { if let v = self._spec {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if self.createdAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 4)
+    }
+    if self.updatedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 5)
+    }
+    if !self.error.isEmpty {
+      try visitor.visitSingularStringField(value: self.error, fieldNumber: 6)
+    }
+    if !self.outputPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.outputPath, fieldNumber: 7)
+    }
+    if self.outputBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.outputBytes, fieldNumber: 8)
+    }
+    if !self.windows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.windows, fieldNumber: 9)
+    }
+    if !self.groups.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.groups, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_JobDetail, rhs: Longshot_V1_JobDetail) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._id != rhs_storage._id {return false}
-        if _storage._state != rhs_storage._state {return false}
-        if _storage._spec != rhs_storage._spec {return false}
-        if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
-        if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
-        if _storage._error != rhs_storage._error {return false}
-        if _storage._outputPath != rhs_storage._outputPath {return false}
-        if _storage._outputBytes != rhs_storage._outputBytes {return false}
-        if _storage._windows != rhs_storage._windows {return false}
-        if _storage._groups != rhs_storage._groups {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.id != rhs.id {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs._spec != rhs._spec {return false}
+    if lhs.createdAtMs != rhs.createdAtMs {return false}
+    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs.error != rhs.error {return false}
+    if lhs.outputPath != rhs.outputPath {return false}
+    if lhs.outputBytes != rhs.outputBytes {return false}
+    if lhs.windows != rhs.windows {return false}
+    if lhs.groups != rhs.groups {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -144,56 +144,122 @@ public nonisolated struct Longshot_V1_Shot: Sendable {
 }
 
 /// A render request: everything the output is a pure function of (with the model).
-public nonisolated struct Longshot_V1_JobSpec: Sendable {
+public nonisolated struct Longshot_V1_JobSpec: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The prompt of a single-shot job (ignored when storyboard is not empty).
-  public var prompt: String = String()
+  public var prompt: String {
+    get {_storage._prompt}
+    set {_uniqueStorage()._prompt = newValue}
+  }
 
-  public var storyboard: [Longshot_V1_Shot] = []
+  public var storyboard: [Longshot_V1_Shot] {
+    get {_storage._storyboard}
+    set {_uniqueStorage()._storyboard = newValue}
+  }
 
-  public var durationSeconds: Double = 0
+  public var durationSeconds: Double {
+    get {_storage._durationSeconds}
+    set {_uniqueStorage()._durationSeconds = newValue}
+  }
 
-  public var fps: UInt32 = 0
+  public var fps: UInt32 {
+    get {_storage._fps}
+    set {_uniqueStorage()._fps = newValue}
+  }
 
-  public var width: UInt32 = 0
+  public var width: UInt32 {
+    get {_storage._width}
+    set {_uniqueStorage()._width = newValue}
+  }
 
-  public var height: UInt32 = 0
+  public var height: UInt32 {
+    get {_storage._height}
+    set {_uniqueStorage()._height = newValue}
+  }
 
-  public var seed: UInt64 = 0
+  public var seed: UInt64 {
+    get {_storage._seed}
+    set {_uniqueStorage()._seed = newValue}
+  }
 
   /// Denoising steps of the sampler.
-  public var steps: UInt32 = 0
+  public var steps: UInt32 {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
 
   /// Window length in latent frames.
-  public var window: UInt32 = 0
+  public var window: UInt32 {
+    get {_storage._window}
+    set {_uniqueStorage()._window = newValue}
+  }
 
   /// Frames a window shares with each neighbour.
-  public var overlap: UInt32 = 0
+  public var overlap: UInt32 {
+    get {_storage._overlap}
+    set {_uniqueStorage()._overlap = newValue}
+  }
 
   /// "independent" or "codenoise".
-  public var fusion: String = String()
+  public var fusion: String {
+    get {_storage._fusion}
+    set {_uniqueStorage()._fusion = newValue}
+  }
 
   /// "procedural", "dit", "external" or "synthetic".
-  public var engine: String = String()
+  public var engine: String {
+    get {_storage._engine}
+    set {_uniqueStorage()._engine = newValue}
+  }
 
   /// Timestep shift of the rectified-flow sampler.
-  public var shift: Double = 0
+  public var shift: Double {
+    get {_storage._shift}
+    set {_uniqueStorage()._shift = newValue}
+  }
 
   /// H.264 CRF of the output (lower is better quality).
-  public var quality: Int32 = 0
+  public var quality: Int32 {
+    get {_storage._quality}
+    set {_uniqueStorage()._quality = newValue}
+  }
 
   /// Higher runs first.
-  public var priority: Int32 = 0
+  public var priority: Int32 {
+    get {_storage._priority}
+    set {_uniqueStorage()._priority = newValue}
+  }
 
   /// Model name or path the engine loads (empty: the engine's default).
-  public var model: String = String()
+  public var model: String {
+    get {_storage._model}
+    set {_uniqueStorage()._model = newValue}
+  }
+
+  /// Classifier-free guidance scale (1-30; 1 is none); unset: the engine's default.
+  public var guidance: Double {
+    get {_storage._guidance ?? 0}
+    set {_uniqueStorage()._guidance = newValue}
+  }
+  /// Returns true if `guidance` has been explicitly set.
+  public var hasGuidance: Bool {_storage._guidance != nil}
+  /// Clears the value of `guidance`. Subsequent reads from it will return its default value.
+  public mutating func clearGuidance() {_uniqueStorage()._guidance = nil}
+
+  /// What the guidance steers away from (empty: none).
+  public var negativePrompt: String {
+    get {_storage._negativePrompt}
+    set {_uniqueStorage()._negativePrompt = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -250,104 +316,188 @@ nonisolated extension Longshot_V1_Shot: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Longshot_V1_JobSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}prompt\0\u{1}storyboard\0\u{3}duration_seconds\0\u{1}fps\0\u{1}width\0\u{1}height\0\u{1}seed\0\u{1}steps\0\u{1}window\0\u{1}overlap\0\u{1}fusion\0\u{1}engine\0\u{1}shift\0\u{1}quality\0\u{1}priority\0\u{1}model\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}prompt\0\u{1}storyboard\0\u{3}duration_seconds\0\u{1}fps\0\u{1}width\0\u{1}height\0\u{1}seed\0\u{1}steps\0\u{1}window\0\u{1}overlap\0\u{1}fusion\0\u{1}engine\0\u{1}shift\0\u{1}quality\0\u{1}priority\0\u{1}model\0\u{1}guidance\0\u{3}negative_prompt\0")
+
+  fileprivate class _StorageClass {
+    var _prompt: String = String()
+    var _storyboard: [Longshot_V1_Shot] = []
+    var _durationSeconds: Double = 0
+    var _fps: UInt32 = 0
+    var _width: UInt32 = 0
+    var _height: UInt32 = 0
+    var _seed: UInt64 = 0
+    var _steps: UInt32 = 0
+    var _window: UInt32 = 0
+    var _overlap: UInt32 = 0
+    var _fusion: String = String()
+    var _engine: String = String()
+    var _shift: Double = 0
+    var _quality: Int32 = 0
+    var _priority: Int32 = 0
+    var _model: String = String()
+    var _guidance: Double? = nil
+    var _negativePrompt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _prompt = source._prompt
+      _storyboard = source._storyboard
+      _durationSeconds = source._durationSeconds
+      _fps = source._fps
+      _width = source._width
+      _height = source._height
+      _seed = source._seed
+      _steps = source._steps
+      _window = source._window
+      _overlap = source._overlap
+      _fusion = source._fusion
+      _engine = source._engine
+      _shift = source._shift
+      _quality = source._quality
+      _priority = source._priority
+      _model = source._model
+      _guidance = source._guidance
+      _negativePrompt = source._negativePrompt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.prompt) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.storyboard) }()
-      case 3: try { try decoder.decodeSingularDoubleField(value: &self.durationSeconds) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.fps) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.window) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.overlap) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.fusion) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.engine) }()
-      case 13: try { try decoder.decodeSingularDoubleField(value: &self.shift) }()
-      case 14: try { try decoder.decodeSingularInt32Field(value: &self.quality) }()
-      case 15: try { try decoder.decodeSingularInt32Field(value: &self.priority) }()
-      case 16: try { try decoder.decodeSingularStringField(value: &self.model) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._prompt) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._storyboard) }()
+        case 3: try { try decoder.decodeSingularDoubleField(value: &_storage._durationSeconds) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._fps) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._width) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._height) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._steps) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._window) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._overlap) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._fusion) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._engine) }()
+        case 13: try { try decoder.decodeSingularDoubleField(value: &_storage._shift) }()
+        case 14: try { try decoder.decodeSingularInt32Field(value: &_storage._quality) }()
+        case 15: try { try decoder.decodeSingularInt32Field(value: &_storage._priority) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._model) }()
+        case 17: try { try decoder.decodeSingularDoubleField(value: &_storage._guidance) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._negativePrompt) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.prompt.isEmpty {
-      try visitor.visitSingularStringField(value: self.prompt, fieldNumber: 1)
-    }
-    if !self.storyboard.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.storyboard, fieldNumber: 2)
-    }
-    if self.durationSeconds.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.durationSeconds, fieldNumber: 3)
-    }
-    if self.fps != 0 {
-      try visitor.visitSingularUInt32Field(value: self.fps, fieldNumber: 4)
-    }
-    if self.width != 0 {
-      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 5)
-    }
-    if self.height != 0 {
-      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 6)
-    }
-    if self.seed != 0 {
-      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 7)
-    }
-    if self.steps != 0 {
-      try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 8)
-    }
-    if self.window != 0 {
-      try visitor.visitSingularUInt32Field(value: self.window, fieldNumber: 9)
-    }
-    if self.overlap != 0 {
-      try visitor.visitSingularUInt32Field(value: self.overlap, fieldNumber: 10)
-    }
-    if !self.fusion.isEmpty {
-      try visitor.visitSingularStringField(value: self.fusion, fieldNumber: 11)
-    }
-    if !self.engine.isEmpty {
-      try visitor.visitSingularStringField(value: self.engine, fieldNumber: 12)
-    }
-    if self.shift.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.shift, fieldNumber: 13)
-    }
-    if self.quality != 0 {
-      try visitor.visitSingularInt32Field(value: self.quality, fieldNumber: 14)
-    }
-    if self.priority != 0 {
-      try visitor.visitSingularInt32Field(value: self.priority, fieldNumber: 15)
-    }
-    if !self.model.isEmpty {
-      try visitor.visitSingularStringField(value: self.model, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._prompt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._prompt, fieldNumber: 1)
+      }
+      if !_storage._storyboard.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._storyboard, fieldNumber: 2)
+      }
+      if _storage._durationSeconds.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._durationSeconds, fieldNumber: 3)
+      }
+      if _storage._fps != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._fps, fieldNumber: 4)
+      }
+      if _storage._width != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._width, fieldNumber: 5)
+      }
+      if _storage._height != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._height, fieldNumber: 6)
+      }
+      if _storage._seed != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._seed, fieldNumber: 7)
+      }
+      if _storage._steps != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._steps, fieldNumber: 8)
+      }
+      if _storage._window != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._window, fieldNumber: 9)
+      }
+      if _storage._overlap != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._overlap, fieldNumber: 10)
+      }
+      if !_storage._fusion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fusion, fieldNumber: 11)
+      }
+      if !_storage._engine.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._engine, fieldNumber: 12)
+      }
+      if _storage._shift.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._shift, fieldNumber: 13)
+      }
+      if _storage._quality != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._quality, fieldNumber: 14)
+      }
+      if _storage._priority != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._priority, fieldNumber: 15)
+      }
+      if !_storage._model.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._model, fieldNumber: 16)
+      }
+      try { if let v = _storage._guidance {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 17)
+      } }()
+      if !_storage._negativePrompt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._negativePrompt, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_JobSpec, rhs: Longshot_V1_JobSpec) -> Bool {
-    if lhs.prompt != rhs.prompt {return false}
-    if lhs.storyboard != rhs.storyboard {return false}
-    if lhs.durationSeconds != rhs.durationSeconds {return false}
-    if lhs.fps != rhs.fps {return false}
-    if lhs.width != rhs.width {return false}
-    if lhs.height != rhs.height {return false}
-    if lhs.seed != rhs.seed {return false}
-    if lhs.steps != rhs.steps {return false}
-    if lhs.window != rhs.window {return false}
-    if lhs.overlap != rhs.overlap {return false}
-    if lhs.fusion != rhs.fusion {return false}
-    if lhs.engine != rhs.engine {return false}
-    if lhs.shift != rhs.shift {return false}
-    if lhs.quality != rhs.quality {return false}
-    if lhs.priority != rhs.priority {return false}
-    if lhs.model != rhs.model {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._prompt != rhs_storage._prompt {return false}
+        if _storage._storyboard != rhs_storage._storyboard {return false}
+        if _storage._durationSeconds != rhs_storage._durationSeconds {return false}
+        if _storage._fps != rhs_storage._fps {return false}
+        if _storage._width != rhs_storage._width {return false}
+        if _storage._height != rhs_storage._height {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._window != rhs_storage._window {return false}
+        if _storage._overlap != rhs_storage._overlap {return false}
+        if _storage._fusion != rhs_storage._fusion {return false}
+        if _storage._engine != rhs_storage._engine {return false}
+        if _storage._shift != rhs_storage._shift {return false}
+        if _storage._quality != rhs_storage._quality {return false}
+        if _storage._priority != rhs_storage._priority {return false}
+        if _storage._model != rhs_storage._model {return false}
+        if _storage._guidance != rhs_storage._guidance {return false}
+        if _storage._negativePrompt != rhs_storage._negativePrompt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -24,169 +24,166 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-public nonisolated struct Longshot_V1_Request: @unchecked Sendable {
+public nonisolated struct Longshot_V1_Request: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var header: Longshot_V1_Header {
-    get {_storage._header ?? Longshot_V1_Header()}
-    set {_uniqueStorage()._header = newValue}
+    get {_header ?? Longshot_V1_Header()}
+    set {_header = newValue}
   }
   /// Returns true if `header` has been explicitly set.
-  public var hasHeader: Bool {_storage._header != nil}
+  public var hasHeader: Bool {self._header != nil}
   /// Clears the value of `header`. Subsequent reads from it will return its default value.
-  public mutating func clearHeader() {_uniqueStorage()._header = nil}
+  public mutating func clearHeader() {self._header = nil}
 
-  public var body: OneOf_Body? {
-    get {return _storage._body}
-    set {_uniqueStorage()._body = newValue}
-  }
+  public var body: Longshot_V1_Request.OneOf_Body? = nil
 
   /// Worker control (10-29).
   public var registerWorker: Longshot_V1_RegisterWorker {
     get {
-      if case .registerWorker(let v)? = _storage._body {return v}
+      if case .registerWorker(let v)? = body {return v}
       return Longshot_V1_RegisterWorker()
     }
-    set {_uniqueStorage()._body = .registerWorker(newValue)}
+    set {body = .registerWorker(newValue)}
   }
 
   public var heartbeat: Longshot_V1_Heartbeat {
     get {
-      if case .heartbeat(let v)? = _storage._body {return v}
+      if case .heartbeat(let v)? = body {return v}
       return Longshot_V1_Heartbeat()
     }
-    set {_uniqueStorage()._body = .heartbeat(newValue)}
+    set {body = .heartbeat(newValue)}
   }
 
   public var acquireLease: Longshot_V1_AcquireLease {
     get {
-      if case .acquireLease(let v)? = _storage._body {return v}
+      if case .acquireLease(let v)? = body {return v}
       return Longshot_V1_AcquireLease()
     }
-    set {_uniqueStorage()._body = .acquireLease(newValue)}
+    set {body = .acquireLease(newValue)}
   }
 
   public var renewLease: Longshot_V1_RenewLease {
     get {
-      if case .renewLease(let v)? = _storage._body {return v}
+      if case .renewLease(let v)? = body {return v}
       return Longshot_V1_RenewLease()
     }
-    set {_uniqueStorage()._body = .renewLease(newValue)}
+    set {body = .renewLease(newValue)}
   }
 
   public var reportProgress: Longshot_V1_ReportProgress {
     get {
-      if case .reportProgress(let v)? = _storage._body {return v}
+      if case .reportProgress(let v)? = body {return v}
       return Longshot_V1_ReportProgress()
     }
-    set {_uniqueStorage()._body = .reportProgress(newValue)}
+    set {body = .reportProgress(newValue)}
   }
 
   public var reportResult: Longshot_V1_ReportResult {
     get {
-      if case .reportResult(let v)? = _storage._body {return v}
+      if case .reportResult(let v)? = body {return v}
       return Longshot_V1_ReportResult()
     }
-    set {_uniqueStorage()._body = .reportResult(newValue)}
+    set {body = .reportResult(newValue)}
   }
 
   public var reportFailure: Longshot_V1_ReportFailure {
     get {
-      if case .reportFailure(let v)? = _storage._body {return v}
+      if case .reportFailure(let v)? = body {return v}
       return Longshot_V1_ReportFailure()
     }
-    set {_uniqueStorage()._body = .reportFailure(newValue)}
+    set {body = .reportFailure(newValue)}
   }
 
   public var stepExchange: Longshot_V1_StepExchange {
     get {
-      if case .stepExchange(let v)? = _storage._body {return v}
+      if case .stepExchange(let v)? = body {return v}
       return Longshot_V1_StepExchange()
     }
-    set {_uniqueStorage()._body = .stepExchange(newValue)}
+    set {body = .stepExchange(newValue)}
   }
 
   public var saveCheckpoint: Longshot_V1_SaveCheckpoint {
     get {
-      if case .saveCheckpoint(let v)? = _storage._body {return v}
+      if case .saveCheckpoint(let v)? = body {return v}
       return Longshot_V1_SaveCheckpoint()
     }
-    set {_uniqueStorage()._body = .saveCheckpoint(newValue)}
+    set {body = .saveCheckpoint(newValue)}
   }
 
   /// Client API (30-59).
   public var submitJob: Longshot_V1_SubmitJob {
     get {
-      if case .submitJob(let v)? = _storage._body {return v}
+      if case .submitJob(let v)? = body {return v}
       return Longshot_V1_SubmitJob()
     }
-    set {_uniqueStorage()._body = .submitJob(newValue)}
+    set {body = .submitJob(newValue)}
   }
 
   public var getStatus: Longshot_V1_GetStatus {
     get {
-      if case .getStatus(let v)? = _storage._body {return v}
+      if case .getStatus(let v)? = body {return v}
       return Longshot_V1_GetStatus()
     }
-    set {_uniqueStorage()._body = .getStatus(newValue)}
+    set {body = .getStatus(newValue)}
   }
 
   public var listJobs: Longshot_V1_ListJobs {
     get {
-      if case .listJobs(let v)? = _storage._body {return v}
+      if case .listJobs(let v)? = body {return v}
       return Longshot_V1_ListJobs()
     }
-    set {_uniqueStorage()._body = .listJobs(newValue)}
+    set {body = .listJobs(newValue)}
   }
 
   public var showJob: Longshot_V1_ShowJob {
     get {
-      if case .showJob(let v)? = _storage._body {return v}
+      if case .showJob(let v)? = body {return v}
       return Longshot_V1_ShowJob()
     }
-    set {_uniqueStorage()._body = .showJob(newValue)}
+    set {body = .showJob(newValue)}
   }
 
   public var rerun: Longshot_V1_Rerun {
     get {
-      if case .rerun(let v)? = _storage._body {return v}
+      if case .rerun(let v)? = body {return v}
       return Longshot_V1_Rerun()
     }
-    set {_uniqueStorage()._body = .rerun(newValue)}
+    set {body = .rerun(newValue)}
   }
 
   public var cancel: Longshot_V1_Cancel {
     get {
-      if case .cancel(let v)? = _storage._body {return v}
+      if case .cancel(let v)? = body {return v}
       return Longshot_V1_Cancel()
     }
-    set {_uniqueStorage()._body = .cancel(newValue)}
+    set {body = .cancel(newValue)}
   }
 
   public var fetchVideo: Longshot_V1_FetchVideo {
     get {
-      if case .fetchVideo(let v)? = _storage._body {return v}
+      if case .fetchVideo(let v)? = body {return v}
       return Longshot_V1_FetchVideo()
     }
-    set {_uniqueStorage()._body = .fetchVideo(newValue)}
+    set {body = .fetchVideo(newValue)}
   }
 
   public var getLogs: Longshot_V1_GetLogs {
     get {
-      if case .getLogs(let v)? = _storage._body {return v}
+      if case .getLogs(let v)? = body {return v}
       return Longshot_V1_GetLogs()
     }
-    set {_uniqueStorage()._body = .getLogs(newValue)}
+    set {body = .getLogs(newValue)}
   }
 
   public var workerAdmin: Longshot_V1_WorkerAdmin {
     get {
-      if case .workerAdmin(let v)? = _storage._body {return v}
+      if case .workerAdmin(let v)? = body {return v}
       return Longshot_V1_WorkerAdmin()
     }
-    set {_uniqueStorage()._body = .workerAdmin(newValue)}
+    set {body = .workerAdmin(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -217,7 +214,7 @@ public nonisolated struct Longshot_V1_Request: @unchecked Sendable {
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _header: Longshot_V1_Header? = nil
 }
 
 public nonisolated struct Longshot_V1_Response: Sendable {
@@ -377,379 +374,341 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
   public static let protoMessageName: String = _protobuf_package + ".Request"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0")
 
-  fileprivate class _StorageClass {
-    var _header: Longshot_V1_Header? = nil
-    var _body: Longshot_V1_Request.OneOf_Body?
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _header = source._header
-      _body = source._body
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._header) }()
-        case 10: try {
-          var v: Longshot_V1_RegisterWorker?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .registerWorker(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .registerWorker(v)
-          }
-        }()
-        case 11: try {
-          var v: Longshot_V1_Heartbeat?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .heartbeat(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .heartbeat(v)
-          }
-        }()
-        case 12: try {
-          var v: Longshot_V1_AcquireLease?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .acquireLease(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .acquireLease(v)
-          }
-        }()
-        case 13: try {
-          var v: Longshot_V1_RenewLease?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .renewLease(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .renewLease(v)
-          }
-        }()
-        case 14: try {
-          var v: Longshot_V1_ReportProgress?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .reportProgress(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .reportProgress(v)
-          }
-        }()
-        case 15: try {
-          var v: Longshot_V1_ReportResult?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .reportResult(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .reportResult(v)
-          }
-        }()
-        case 16: try {
-          var v: Longshot_V1_ReportFailure?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .reportFailure(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .reportFailure(v)
-          }
-        }()
-        case 17: try {
-          var v: Longshot_V1_StepExchange?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .stepExchange(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .stepExchange(v)
-          }
-        }()
-        case 18: try {
-          var v: Longshot_V1_SaveCheckpoint?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .saveCheckpoint(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .saveCheckpoint(v)
-          }
-        }()
-        case 30: try {
-          var v: Longshot_V1_SubmitJob?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .submitJob(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .submitJob(v)
-          }
-        }()
-        case 31: try {
-          var v: Longshot_V1_GetStatus?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .getStatus(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .getStatus(v)
-          }
-        }()
-        case 32: try {
-          var v: Longshot_V1_ListJobs?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .listJobs(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .listJobs(v)
-          }
-        }()
-        case 33: try {
-          var v: Longshot_V1_ShowJob?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .showJob(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .showJob(v)
-          }
-        }()
-        case 34: try {
-          var v: Longshot_V1_Rerun?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .rerun(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .rerun(v)
-          }
-        }()
-        case 35: try {
-          var v: Longshot_V1_Cancel?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .cancel(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .cancel(v)
-          }
-        }()
-        case 36: try {
-          var v: Longshot_V1_FetchVideo?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .fetchVideo(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .fetchVideo(v)
-          }
-        }()
-        case 37: try {
-          var v: Longshot_V1_GetLogs?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .getLogs(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .getLogs(v)
-          }
-        }()
-        case 38: try {
-          var v: Longshot_V1_WorkerAdmin?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .workerAdmin(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .workerAdmin(v)
-          }
-        }()
-        default: break
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 10: try {
+        var v: Longshot_V1_RegisterWorker?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .registerWorker(let m) = current {v = m}
         }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .registerWorker(v)
+        }
+      }()
+      case 11: try {
+        var v: Longshot_V1_Heartbeat?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .heartbeat(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .heartbeat(v)
+        }
+      }()
+      case 12: try {
+        var v: Longshot_V1_AcquireLease?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .acquireLease(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .acquireLease(v)
+        }
+      }()
+      case 13: try {
+        var v: Longshot_V1_RenewLease?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .renewLease(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .renewLease(v)
+        }
+      }()
+      case 14: try {
+        var v: Longshot_V1_ReportProgress?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reportProgress(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reportProgress(v)
+        }
+      }()
+      case 15: try {
+        var v: Longshot_V1_ReportResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reportResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reportResult(v)
+        }
+      }()
+      case 16: try {
+        var v: Longshot_V1_ReportFailure?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reportFailure(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reportFailure(v)
+        }
+      }()
+      case 17: try {
+        var v: Longshot_V1_StepExchange?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .stepExchange(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .stepExchange(v)
+        }
+      }()
+      case 18: try {
+        var v: Longshot_V1_SaveCheckpoint?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .saveCheckpoint(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .saveCheckpoint(v)
+        }
+      }()
+      case 30: try {
+        var v: Longshot_V1_SubmitJob?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .submitJob(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .submitJob(v)
+        }
+      }()
+      case 31: try {
+        var v: Longshot_V1_GetStatus?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .getStatus(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .getStatus(v)
+        }
+      }()
+      case 32: try {
+        var v: Longshot_V1_ListJobs?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listJobs(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listJobs(v)
+        }
+      }()
+      case 33: try {
+        var v: Longshot_V1_ShowJob?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .showJob(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .showJob(v)
+        }
+      }()
+      case 34: try {
+        var v: Longshot_V1_Rerun?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rerun(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rerun(v)
+        }
+      }()
+      case 35: try {
+        var v: Longshot_V1_Cancel?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .cancel(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .cancel(v)
+        }
+      }()
+      case 36: try {
+        var v: Longshot_V1_FetchVideo?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .fetchVideo(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .fetchVideo(v)
+        }
+      }()
+      case 37: try {
+        var v: Longshot_V1_GetLogs?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .getLogs(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .getLogs(v)
+        }
+      }()
+      case 38: try {
+        var v: Longshot_V1_WorkerAdmin?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .workerAdmin(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .workerAdmin(v)
+        }
+      }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._header {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      switch _storage._body {
-      case .registerWorker?: try {
-        guard case .registerWorker(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-      }()
-      case .heartbeat?: try {
-        guard case .heartbeat(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-      }()
-      case .acquireLease?: try {
-        guard case .acquireLease(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-      }()
-      case .renewLease?: try {
-        guard case .renewLease(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-      }()
-      case .reportProgress?: try {
-        guard case .reportProgress(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
-      }()
-      case .reportResult?: try {
-        guard case .reportResult(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
-      }()
-      case .reportFailure?: try {
-        guard case .reportFailure(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
-      }()
-      case .stepExchange?: try {
-        guard case .stepExchange(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
-      }()
-      case .saveCheckpoint?: try {
-        guard case .saveCheckpoint(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
-      }()
-      case .submitJob?: try {
-        guard case .submitJob(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
-      }()
-      case .getStatus?: try {
-        guard case .getStatus(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
-      }()
-      case .listJobs?: try {
-        guard case .listJobs(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
-      }()
-      case .showJob?: try {
-        guard case .showJob(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
-      }()
-      case .rerun?: try {
-        guard case .rerun(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
-      }()
-      case .cancel?: try {
-        guard case .cancel(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
-      }()
-      case .fetchVideo?: try {
-        guard case .fetchVideo(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
-      }()
-      case .getLogs?: try {
-        guard case .getLogs(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
-      }()
-      case .workerAdmin?: try {
-        guard case .workerAdmin(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
-      }()
-      case nil: break
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    switch self.body {
+    case .registerWorker?: try {
+      guard case .registerWorker(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .heartbeat?: try {
+      guard case .heartbeat(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .acquireLease?: try {
+      guard case .acquireLease(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .renewLease?: try {
+      guard case .renewLease(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .reportProgress?: try {
+      guard case .reportProgress(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .reportResult?: try {
+      guard case .reportResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .reportFailure?: try {
+      guard case .reportFailure(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .stepExchange?: try {
+      guard case .stepExchange(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    }()
+    case .saveCheckpoint?: try {
+      guard case .saveCheckpoint(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+    }()
+    case .submitJob?: try {
+      guard case .submitJob(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+    }()
+    case .getStatus?: try {
+      guard case .getStatus(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
+    }()
+    case .listJobs?: try {
+      guard case .listJobs(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+    }()
+    case .showJob?: try {
+      guard case .showJob(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+    }()
+    case .rerun?: try {
+      guard case .rerun(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+    }()
+    case .cancel?: try {
+      guard case .cancel(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+    }()
+    case .fetchVideo?: try {
+      guard case .fetchVideo(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
+    }()
+    case .getLogs?: try {
+      guard case .getLogs(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
+    }()
+    case .workerAdmin?: try {
+      guard case .workerAdmin(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+    }()
+    case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_Request, rhs: Longshot_V1_Request) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._header != rhs_storage._header {return false}
-        if _storage._body != rhs_storage._body {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._header != rhs._header {return false}
+    if lhs.body != rhs.body {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

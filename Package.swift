@@ -64,7 +64,7 @@ let package = Package(
             name: "LongshotCoordinator",
             dependencies: [
                 "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob",
-                "LongshotEngines", "LongshotRender", "LongshotDigest", "LongshotPlanning", "LongshotDiffusion",
+                "LongshotEngines", "LongshotRender", "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo",
             ]),
         .target(
             name: "LongshotWorker",

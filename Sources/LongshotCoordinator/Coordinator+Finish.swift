@@ -1,11 +1,11 @@
 import Foundation
 import LongshotDiffusion
 import LongshotDigest
-import LongshotEngines
 import LongshotJob
 import LongshotProtocol
 import LongshotRender
 import LongshotStore
+import LongshotVideo
 
 extension Coordinator {
     /// Starts stitching and encoding a job whose windows are all done, once (in the background).
@@ -81,10 +81,16 @@ extension Coordinator {
         publishState(id, .failed, "failed: \(reason)")
     }
 
-    /// Cross-fades the windows' stored latents, decodes and encodes the MP4, then marks the job succeeded.
-    /// Safe to repeat: the video is written under a temporary name and renamed.
+    /// Stitches a job whose windows are all done into its fused latents and stores them as decode
+    /// segments for workers (state `encoding`); once every segment is encoded, joins them into the MP4 by
+    /// stream copy and marks the job succeeded. The coordinator decodes nothing and loads no model. Safe to
+    /// repeat: segments already stored are kept, the video is written under a temporary name and renamed.
     private func finish(_ job: JobRecord) async throws {
         let id = job.id
+        if job.state == .encoding, try await database.run({ try $0.hasSegments(jobID: id) }) {
+            try await assembleIfEncoded(job)
+            return
+        }
         guard try await database.run({ try $0.setJobState(id, .stitching, from: [.queued, .running, .stitching, .encoding]) }) else { return }
         publishState(id, .stitching, "stitching \(job.windowCount) windows")
         let plan = try jobs.plan(jobID: id, specJSON: job.spec)
@@ -99,29 +105,60 @@ extension Coordinator {
             }
             return result.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
-        let denoiser = try EngineCatalog.denoiser(for: plan.spec)
         // Codenoise windows hold slices of the fused latents (equal where they overlap): laid side by side.
         // Independent windows are cross-faded here.
         let fused =
             plan.spec.fusion == .codenoise
             ? FusedLatents.assemble(windows, plan: plan.windows, frameSize: n)
             : LatentFuser(plan: plan.windows, layout: plan.layout).fuse(windows)
+        let rows = plan.decodeSegments.map { segment in
+            let latents = fused[(segment.latentFrames.lowerBound * n)..<(segment.latentFrames.upperBound * n)]
+            return SegmentPlanRow(
+                index: segment.index, firstFrame: segment.videoFrames.lowerBound, frameCount: segment.videoFrames.count,
+                latentFirst: segment.latentFrames.lowerBound, latentCount: segment.latentFrames.count,
+                latents: latents.withUnsafeBytes { Array($0) })
+        }
+        let maxAttempts = config.maxAttempts
+        try await database.run { try $0.planSegments(jobID: id, rows, maxAttempts: maxAttempts) }
         guard try await database.run({ try $0.setJobState(id, .encoding, from: [.stitching]) }) else { return }
-        publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames")
+        publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames in \(rows.count) segments on workers")
+        events.publishWorkAvailable("job \(id): \(rows.count) decode segments")
+    }
+
+    /// Joins the job's encoded segments into its MP4 once all are done, and marks it succeeded.
+    func assembleIfEncoded(_ job: JobRecord) async throws {
+        let id = job.id
+        let counts = try await database.run { try $0.segmentCounts(jobID: id) }
+        guard counts.count == 1, counts[.done] != nil else { return }
+        guard let videos = try await database.run({ try $0.segmentVideos(jobID: id) }) else { return }
+        let plan = try jobs.plan(jobID: id, specJSON: job.spec)
         let directory = config.dataDirectory.appendingPathComponent("jobs", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let output = directory.appendingPathComponent("\(id).mp4")
-        let written = try await Task.detached {
-            try VideoFinisher(plan: plan, denoiser: denoiser).write(latents: fused, to: output)
+        let scratch = directory.appendingPathComponent(".segments-\(id)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let files = try videos.map { video -> URL in
+            let file = scratch.appendingPathComponent("segment-\(video.index).mp4")
+            try Data(video.bytes).write(to: file)
+            return file
+        }
+        let model = videos.first?.model ?? plan.spec.engine
+        let frames = try await Task.detached {
+            try SegmentAssembler.assemble(files, fps: plan.spec.fps, metadata: Provenance.tags(for: plan, model: model), to: output)
         }.value
-        let sha = SHA256.hex(try Data(contentsOf: output))
+        guard frames == plan.spec.videoFrames else {
+            throw RequestError(.internal, "the segments hold \(frames) frames, the job \(plan.spec.videoFrames)")
+        }
+        let data = try Data(contentsOf: output)
+        let sha = SHA256.hex(data)
         let done = try await database.run { store -> Bool in
-            guard try store.setJobOutput(id, path: output.path, bytes: Int64(written.bytes), sha256: sha) else { return false }
+            guard try store.setJobOutput(id, path: output.path, bytes: Int64(data.count), sha256: sha) else { return false }
             return try store.setJobState(id, .succeeded, from: [.encoding])
         }
         guard done else { return }
-        log.info("job \(id) succeeded: \(output.path) (\(written.bytes) bytes)")
-        publishState(id, .succeeded, "succeeded: \(written.bytes) bytes")
+        log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
+        publishState(id, .succeeded, "succeeded: \(data.count) bytes")
     }
 
     func publishState(_ id: String, _ state: Longshot_V1_JobState, _ message: String) {

@@ -79,7 +79,7 @@ extension Coordinator {
         /// A codenoise window is as far as its group: leased while the group is, by the group's worker.
         let groupOf = Dictionary(groups.flatMap { g in (g.firstWindow..<(g.firstWindow + g.windowCount)).map { ($0, g) } }, uniquingKeysWith: { a, _ in a })
         let names = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let lastAttempt = Dictionary(grouping: attempts, by: \.windowIndex).mapValues { $0.max { $0.id < $1.id }! }
+        let lastAttempt = Dictionary(grouping: attempts.filter { $0.windowIndex != nil }, by: { $0.windowIndex! }).mapValues { $0.max { $0.id < $1.id }! }
         let spec = try? jobs.plan(jobID: job.id, specJSON: job.spec).spec
         return .jobDetail(.with {
             $0.id = job.id
@@ -206,9 +206,10 @@ extension Coordinator {
                 $0.timeMs = (a.endedAt ?? a.startedAt).milliseconds
                 $0.level = "error"
                 $0.jobID = id
-                $0.window = UInt32(a.windowIndex)
+                if let w = a.windowIndex { $0.window = UInt32(w) }
                 $0.worker = a.workerID
-                $0.message = "attempt \(a.id) \(a.outcome.rawValue): \(a.error ?? "")" + (a.logTail.map { "\n\($0)" } ?? "")
+                let what = a.segmentIndex.map { "decode segment \($0) attempt" } ?? "attempt"
+                $0.message = "\(what) \(a.id) \(a.outcome.rawValue): \(a.error ?? "")" + (a.logTail.map { "\n\($0)" } ?? "")
             })
         }
         if r.hasWindow { lines = lines.filter { $0.hasWindow && $0.window == r.window } }

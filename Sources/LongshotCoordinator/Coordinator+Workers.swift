@@ -31,6 +31,10 @@ extension Coordinator {
 
     func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {
         let ttl = config.leaseTTL
+        // Segments first: they finish jobs whose windows are done.
+        if r.adoptJobID.isEmpty, let segment = try await acquireSegment(workerID: r.workerID) {
+            return .leaseGranted(segment)
+        }
         if let group = try await acquireGroup(workerID: r.workerID, adopt: r.adoptJobID.isEmpty ? nil : r.adoptJobID) {
             return .leaseGranted(group)
         }
@@ -68,6 +72,7 @@ extension Coordinator {
 
     func reportProgress(_ r: Longshot_V1_ReportProgress) async throws -> Longshot_V1_Response.OneOf_Body {
         if Self.isGroupLease(r.leaseID) { return try await reportGroupProgress(r) }
+        if Self.isSegmentLease(r.leaseID) { return .ack(Longshot_V1_Ack()) }
         var window = leaseWindows.withLock { $0[r.leaseID] }
         if window == nil, let found = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) {
             window = (found.jobID, found.index)
@@ -89,6 +94,7 @@ extension Coordinator {
 
     func reportResult(_ r: Longshot_V1_ReportResult) async throws -> Longshot_V1_Response.OneOf_Body {
         if Self.isGroupLease(r.leaseID) { return try await reportGroupResult(r) }
+        if Self.isSegmentLease(r.leaseID) { return try await reportSegmentResult(r) }
         // Validate the upload against the window it claims to be before anything is stored.
         guard let window = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) else {
             throw RequestError(.leaseLost, "lease \(r.leaseID) is not current: the result was discarded")
@@ -125,6 +131,7 @@ extension Coordinator {
 
     func reportFailure(_ r: Longshot_V1_ReportFailure) async throws -> Longshot_V1_Response.OneOf_Body {
         if Self.isGroupLease(r.leaseID) { return try await reportGroupFailure(r) }
+        if Self.isSegmentLease(r.leaseID) { return try await reportSegmentFailure(r) }
         let backoff = config.retryBackoff
         let window = try await database.run { try $0.windowForLease(leaseID: r.leaseID) }
         let failure = try await database.run {

@@ -1,10 +1,10 @@
 /// The farm's database schema, as versioned migrations.
 ///
 /// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks and events;
-/// version 2 adds codenoise window groups and their checkpoints. All times come from the database clock (`now()`), so several coordinators agree.
+/// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2]
+    public static let migrations: [Migration] = [v1, v2, v3]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -160,5 +160,43 @@ public enum FarmSchema {
             "ALTER TABLE windows ALTER COLUMN result SET STORAGE EXTERNAL",
             // Version 1's job-wide checkpoints were never written: groups checkpoint on their own.
             "DROP TABLE checkpoints",
+        ])
+
+    static let v3 = Migration(
+        version: 3, name: "decode segments",
+        statements: [
+            """
+            CREATE TABLE segments (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                index integer NOT NULL CHECK (index >= 0),
+                first_frame integer NOT NULL CHECK (first_frame >= 0),
+                frame_count integer NOT NULL CHECK (frame_count > 0),
+                latent_first integer NOT NULL CHECK (latent_first >= 0),
+                latent_count integer NOT NULL CHECK (latent_count > 0),
+                latents bytea NOT NULL,
+                state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'leased', 'done', 'failed')),
+                attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
+                not_before timestamptz NOT NULL DEFAULT now(),
+                lease_id text UNIQUE,
+                lease_owner text REFERENCES workers (id) ON DELETE SET NULL,
+                lease_expires_at timestamptz,
+                video bytea,
+                video_digest text,
+                model text,
+                error text,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job_id, index),
+                CHECK ((state = 'leased') = (lease_id IS NOT NULL)),
+                CHECK (state <> 'leased' OR lease_expires_at IS NOT NULL))
+            """,
+            "CREATE INDEX segments_pending ON segments (job_id, index) WHERE state = 'pending'",
+            "CREATE INDEX segments_lease_owner ON segments (lease_owner) WHERE lease_owner IS NOT NULL",
+            "ALTER TABLE segments ALTER COLUMN latents SET STORAGE EXTERNAL",
+            "ALTER TABLE segments ALTER COLUMN video SET STORAGE EXTERNAL",
+            // A segment's attempt names no window.
+            "ALTER TABLE attempts ADD COLUMN segment_index integer",
+            "ALTER TABLE attempts ALTER COLUMN window_index DROP NOT NULL",
+            "ALTER TABLE attempts ADD CHECK ((window_index IS NULL) = (segment_index IS NOT NULL))",
         ])
 }

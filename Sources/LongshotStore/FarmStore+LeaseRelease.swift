@@ -62,9 +62,10 @@ extension FarmStore {
         }
         for owner in owners { try refreshWorkerState(owner) }
         return released.rowCount + (try releaseGroupLeases(filter, outcome: outcome, error: error))
+            + (try releaseSegmentLeases(filter, outcome: outcome, error: error))
     }
 
-    /// The UPDATE that takes leases of `table` (windows or groups, which share their lease columns) back
+    /// The UPDATE that takes leases of `table` (windows, groups or segments, which share their lease columns) back
     /// and ends their attempts; rows: job_id, index, state, attempts, lease_owner, window_index (of the attempt).
     func takeBack(table: String, _ filter: LeaseFilter, outcome: AttemptOutcome, error: String) throws -> PostgresResult {
         try connection.query(
@@ -105,6 +106,7 @@ extension FarmStore {
                 WHEN drain THEN 'draining'
                 WHEN EXISTS (SELECT 1 FROM windows WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
                 WHEN EXISTS (SELECT 1 FROM groups WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
+                WHEN EXISTS (SELECT 1 FROM segments WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
                 ELSE 'idle' END
             WHERE id = $1
             """, [.text(workerID)])

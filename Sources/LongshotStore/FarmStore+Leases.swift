@@ -69,12 +69,15 @@ extension FarmStore {
                 UPDATE windows SET lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(3))
                 WHERE lease_id = $1 AND state = 'leased' RETURNING lease_owner
                 """, [.text(leaseID), SQLTime.param(now), .double(ttl.seconds)])
-            let group = result.rowCount > 0 ? result : try db.query(
-                """
-                UPDATE groups SET lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(3))
-                WHERE lease_id = $1 AND state = 'leased' RETURNING lease_owner
-                """, [.text(leaseID), SQLTime.param(now), .double(ttl.seconds)])
-            guard let owner = try group.first?.optionalString("lease_owner") else { return false }
+            var renewed = result
+            for table in ["groups", "segments"] where renewed.rowCount == 0 {
+                renewed = try db.query(
+                    """
+                    UPDATE \(table) SET lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(3))
+                    WHERE lease_id = $1 AND state = 'leased' RETURNING lease_owner
+                    """, [.text(leaseID), SQLTime.param(now), .double(ttl.seconds)])
+            }
+            guard let owner = try renewed.first?.optionalString("lease_owner") else { return false }
             try db.query("UPDATE workers SET last_seen_at = now() WHERE id = $1", [.text(owner)])
             return true
         }

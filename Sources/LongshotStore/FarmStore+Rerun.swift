@@ -25,16 +25,24 @@ extension FarmStore {
             if grouped {
                 // Codenoise windows depend on each other at every step: a rerun recomputes every group, from
                 // the newest checkpoint they all share (--failed) or from the start.
-                guard !indices.isEmpty else { return 0 }
-                if case .failedOnly = selection {
-                    try rollBackGroups(jobID: jobID, reason: "rerun of the failed windows")
-                } else {
-                    try releaseLeases(.job(jobID), outcome: .cancelled, error: "rerun")
-                    try db.query("DELETE FROM groups WHERE job_id = $1", [.text(jobID)])
+                // A job whose windows are done but whose decode failed only encodes again.
+                let failedSegments = try db.query(
+                    "SELECT 1 FROM segments WHERE job_id = $1 AND state = 'failed' LIMIT 1", [.text(jobID)]).rowCount > 0
+                guard !indices.isEmpty || failedSegments else { return 0 }
+                if !indices.isEmpty {
+                    if case .failedOnly = selection {
+                        try rollBackGroups(jobID: jobID, reason: "rerun of the failed windows")
+                    } else {
+                        try releaseLeases(.job(jobID), outcome: .cancelled, error: "rerun")
+                        try db.query("DELETE FROM groups WHERE job_id = $1", [.text(jobID)])
+                    }
+                    indices = try windows.rows.map { try $0.int(0) }
                 }
-                indices = try windows.rows.map { try $0.int(0) }
             }
             try releaseLeases(.windows(jobID: jobID, indices: indices), outcome: .cancelled, error: "rerun")
+            // Decode segments are made again from the windows at the next finish.
+            try releaseSegmentLeases(.job(jobID), outcome: .cancelled, error: "rerun")
+            try db.query("DELETE FROM segments WHERE job_id = $1", [.text(jobID)])
             try db.query(
                 """
                 UPDATE windows SET state = 'pending', attempts = 0, not_before = now(), result = NULL,

@@ -48,7 +48,8 @@ public struct LeaseFailure: Sendable, Hashable {
 public struct AttemptRecord: Sendable, Hashable {
     public var id: Int64
     public var jobID: String
-    public var windowIndex: Int
+    /// The window (or a group's first window); nil for a decode segment's attempt.
+    public var windowIndex: Int?
     public var leaseID: String
     public var workerID: String
     public var startedAt: Date
@@ -56,16 +57,18 @@ public struct AttemptRecord: Sendable, Hashable {
     public var outcome: AttemptOutcome
     public var error: String?
     public var logTail: String?
+    /// Set for a decode segment's attempt.
+    public var segmentIndex: Int?
 
     static let columns = """
         id, job_id, window_index, lease_id, worker_id, extract(epoch FROM started_at)::float8 AS started_at,
-        extract(epoch FROM ended_at)::float8 AS ended_at, outcome, error, log_tail
+        extract(epoch FROM ended_at)::float8 AS ended_at, outcome, error, log_tail, segment_index
         """
 
     init(row: PostgresRow) throws {
         id = try row.int64("id")
         jobID = try row.string("job_id")
-        windowIndex = try row.int("window_index")
+        windowIndex = try row.optionalInt("window_index")
         leaseID = try row.string("lease_id")
         workerID = try row.string("worker_id")
         startedAt = try row.date("started_at")
@@ -73,5 +76,6 @@ public struct AttemptRecord: Sendable, Hashable {
         outcome = try row.enumValue("outcome")
         error = try row.optionalString("error")
         logTail = try row.optionalString("log_tail")
+        segmentIndex = try row.optionalInt("segment_index")
     }
 }

@@ -64,10 +64,12 @@ public final class WorkerService: Sendable {
         log.info("stopped")
     }
 
-    /// Runs one lease: a window, or a codenoise group.
+    /// Runs one lease: a window, a codenoise group or a decode segment.
     private func work(_ lease: Longshot_V1_LeaseGranted, ttl: Duration) async {
         state.withLock { _ = $0.active.insert(lease.leaseID) }
-        if lease.windowCount > 0 {
+        if lease.hasSegmentIndex {
+            await SegmentRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
+        } else if lease.windowCount > 0 {
             await GroupRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines) { [self] job in adopt(job) }.run()
         } else {
             await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()

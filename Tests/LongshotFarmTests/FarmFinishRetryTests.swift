@@ -5,15 +5,17 @@ import LongshotTransport
 import Synchronization
 import Testing
 
-/// Finishing a job (stitch, decode, encode on the coordinator) is tried again when it fails: a job whose
-/// windows are all rendered is not lost to one crash of the engine's decode. When every try fails the job
-/// fails with the number of tries and the last error, and `longshot rerun JOB --failed` (no window to
-/// render) finishes it again.
+/// Finishing a job: the coordinator stitches the windows' latents and hands the video out as decode
+/// segments; workers decode them with the job's engine and encode them, and the coordinator joins the
+/// segments by stream copy. A segment whose decode fails is retried like a window (a fresh engine process),
+/// so a job whose windows are all rendered is not lost to a crash of the engine's decode; when a segment's
+/// attempts are used up the job fails with the engine's error, and `longshot rerun JOB --failed` (no
+/// window to render) decodes it again.
 ///
 /// The engine is Tests/Fixtures/External/flaky_engine.py with `--at decode`: the first decode call of an
-/// engine process crashes it (exit 7), for the first `--times` processes only (marker files). Workers never
-/// decode, so only the coordinator's finishing meets the fault. The reference is `longshot render` with
-/// plain numpy_engine.py.
+/// engine process crashes it (exit 7), for the first `--times` processes only (marker files). Only
+/// workers start engines: the coordinator never decodes. The reference is `longshot render` with plain
+/// numpy_engine.py (the same segmentation).
 private enum FinishFixture {
     /// An engine whose first `times` processes crash in their first decode call.
     static func crashingDecode(state: URL, times: Int) -> String {
@@ -74,11 +76,11 @@ private enum FinishFixture {
         }
     }
 
-    /// The lines of `longshot logs JOB` that record a failed finish attempt.
-    static func finishFailures(_ farm: FarmHarness, _ id: String) throws -> [String] {
+    /// The lines of `longshot logs JOB` that record a failed decode segment attempt.
+    static func segmentFailures(_ farm: FarmHarness, _ id: String) throws -> [String] {
         let logs = try farm.cli(["logs", id])
         #expect(logs.status == 0, "\(logs.stderr)")
-        return logs.stdout.split(separator: "\n").map(String.init).filter { $0.contains("job.finish_failed") }
+        return logs.stdout.split(separator: "\n").map(String.init).filter { $0.contains("decode segment") && $0.contains("failed") }
     }
 
     static func marker(_ directory: URL, _ n: Int) -> Bool {
@@ -89,55 +91,48 @@ private enum FinishFixture {
 extension FarmTests {
     @Suite("finishing")
     struct Finishing {
-        @Test("the engine crashes in the coordinator's first decode: finishing is tried again, the job succeeds with the frames of a fault-free run")
+        @Test("the engine crashes in a worker's first segment decode: the segment is retried, the job succeeds with the frames of a fault-free run")
         func crashingDecodeIsRetried() async throws {
             let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
             try await FinishFixture.run("finish-retry", crashes: 1, until: .succeeded) { farm, id, _, events, markers in
                 // The fault happened (once: one marker).
                 #expect(FinishFixture.marker(markers, 1))
+                #expect(!FinishFixture.marker(markers, 2))
 
-                // The failed try is recorded for `longshot logs JOB`, with the engine's error.
-                let failures = try FinishFixture.finishFailures(farm, id)
-                try #require(failures.count == 1, "\(failures)")
-                #expect(failures[0].contains("finish attempt 1 of 3 failed"), "\(failures[0])")
+                // The failed attempt is recorded for `longshot logs JOB`, with the engine's error.
+                let failures = try FinishFixture.segmentFailures(farm, id)
+                #expect(failures.contains { $0.contains("external engine crashed") }, "\(failures)")
                 let logs = try farm.cli(["logs", id]).stdout
-                #expect(logs.contains("external engine crashed"), "\(logs)")
                 #expect(logs.contains("FLAKY-CRASH simulated device fault in decode call 1"), "\(logs)")
-
-                // ... published live ...
-                try await farm.waitUntil("the finish failure event", timeout: .seconds(5), poll: .milliseconds(100)) {
-                    events.events.contains { $0.jobID == id && $0.kind == .log && $0.message.contains("finish attempt 1 of 3 failed") }
-                }
-                let published = events.events.filter { $0.jobID == id && $0.message.contains("finish attempt") }
-                #expect(published.count == 1, "\(published.map(\.message))")
+                #expect(logs.contains("segment.done"), "\(logs)")
                 #expect(!events.events.contains { $0.jobID == id && $0.jobState == .failed }, "no failed state was published")
 
-                // ... and in the coordinator's log.
-                let log = farm.log("coordinator.1.log")
-                #expect(log.contains("job \(id): finish attempt 1 of 3 failed"), "\(log)")
-                #expect(!log.contains("stitching/encoding failed"), "\(log)")
+                // The worker decoded (and met the fault); the coordinator joined the two segments.
+                #expect(farm.log("worker-w1.log").contains("segment 0 failed"), "\(farm.log("worker-w1.log"))")
+                #expect(farm.log("coordinator.1.log").contains("segment 0 failed"))
+                #expect(logs.components(separatedBy: "segment.done").count - 1 == 2, "\(logs)")
 
-                // The second try gave the video a fault-free run gives.
+                // The retry gave the video a fault-free run gives.
                 try farm.expectSameFrames(id, as: reference, name: "finish-retry.mp4")
             }
         }
 
-        @Test("every finish attempt fails: the job fails with the attempts and the last error; `rerun --failed` finishes it")
-        func failedFinishIsRerun() async throws {
+        @Test("a segment's decode fails on every attempt: the job fails with the engine's error; `rerun --failed` decodes it again")
+        func failedDecodeIsRerun() async throws {
             let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
-            try await FinishFixture.run("finish-fail", crashes: 3, until: .failed) { farm, id, detail, _, markers in
-                #expect((1...3).allSatisfy { FinishFixture.marker(markers, $0) })
-                #expect(detail.error.hasPrefix("stitching/encoding failed after 3 attempts: external engine crashed"), "\(detail.error)")
-                #expect(detail.error.contains("FLAKY-CRASH"), "the last error carries the engine's stderr: \(detail.error)")
-                let failures = try FinishFixture.finishFailures(farm, id)
-                #expect(failures.count == 2, "attempts 1 and 2 are retried, the third fails the job: \(failures)")
-                #expect(failures.first?.contains("finish attempt 1 of 3 failed") == true, "\(failures)")
-                #expect(failures.last?.contains("finish attempt 2 of 3 failed") == true, "\(failures)")
+            // 2 segments of 4 attempts each: 7 crashing processes use up one segment's attempts.
+            try await FinishFixture.run("finish-fail", crashes: 7, until: .failed) { farm, id, detail, _, markers in
+                #expect((1...7).allSatisfy { FinishFixture.marker(markers, $0) })
+                #expect(detail.error.hasPrefix("decode segment "), "\(detail.error)")
+                #expect(detail.error.contains("failed after 4 attempts: external engine crashed"), "\(detail.error)")
+                #expect(detail.error.contains("FLAKY-CRASH"), "the error carries the engine's stderr: \(detail.error)")
+                let failures = try FinishFixture.segmentFailures(farm, id)
+                #expect(failures.count >= 4, "\(failures)")
 
-                // No window to render: the rerun only finishes the job again (the 4th engine is well).
+                // No window to render: the rerun only decodes and encodes again (later engines are well).
                 let rerun = try farm.cli(["rerun", id, "--failed"])
                 #expect(rerun.status == 0, "\(rerun.stderr)")
-                let done = try await farm.waitForJob(id, timeout: .seconds(30))
+                let done = try await farm.waitForJob(id, timeout: .seconds(60))
                 for w in done.windows {
                     #expect(w.attempts == 1, "window \(w.index) was not rendered again: \(w.attempts) attempts")
                 }

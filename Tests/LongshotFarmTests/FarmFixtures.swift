@@ -24,7 +24,7 @@ func withFarm(
         label, workers: workers, engine: engine, host: host, databaseURL: databaseURL,
         coordinatorArguments: coordinatorArguments)
     var failed = true
-    defer { farm.shutdown(keepScratch: failed) }
+    defer { farm.shutdown(keepScratch: failed || ProcessInfo.processInfo.environment["LONGSHOT_KEEP_FARM"] != nil) }
     do {
         try await body(farm)
         failed = false
@@ -98,7 +98,7 @@ extension FarmHarness {
     func attemptRows(_ id: String) throws -> [Int: Int] {
         let connection = try PostgresConnection(databaseURL)
         let result = try connection.query(
-            "SELECT window_index, count(*) FROM attempts WHERE job_id = $1 GROUP BY window_index", [.text(id)])
+            "SELECT window_index, count(*) FROM attempts WHERE job_id = $1 AND window_index IS NOT NULL GROUP BY window_index", [.text(id)])
         var rows: [Int: Int] = [:]
         for row in result.rows { rows[try row.int(0)] = try row.int(1) }
         return rows

@@ -10,6 +10,11 @@
 
 /// Longshot wire protocol, version 1: worker <-> coordinator control (workers pull).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -258,6 +263,28 @@ public nonisolated struct Longshot_V1_LeaseGranted: @unchecked Sendable {
     set {_uniqueStorage()._checkpointMinIntervalMs = newValue}
   }
 
+  /// Decode segment leases (segment set): decode video frames [segment_first_frame,
+  /// segment_first_frame + segment_frame_count) from `latents` (the fused latent frames first_frame..
+  /// +frame_count) with the job's engine, encode them as one MP4 and send it in ReportResult.segment_video.
+  public var segmentIndex: UInt32 {
+    get {_storage._segmentIndex ?? 0}
+    set {_uniqueStorage()._segmentIndex = newValue}
+  }
+  /// Returns true if `segmentIndex` has been explicitly set.
+  public var hasSegmentIndex: Bool {_storage._segmentIndex != nil}
+  /// Clears the value of `segmentIndex`. Subsequent reads from it will return its default value.
+  public mutating func clearSegmentIndex() {_uniqueStorage()._segmentIndex = nil}
+
+  public var segmentFirstFrame: UInt32 {
+    get {_storage._segmentFirstFrame}
+    set {_uniqueStorage()._segmentFirstFrame = newValue}
+  }
+
+  public var segmentFrameCount: UInt32 {
+    get {_storage._segmentFrameCount}
+    set {_uniqueStorage()._segmentFrameCount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -453,6 +480,11 @@ public nonisolated struct Longshot_V1_ReportResult: Sendable {
 
   /// Hex digest of the latents for the attempt log (e.g. SHA-256 of latents.data).
   public var digest: String = String()
+
+  /// Decode segment leases: the segment as an MP4 file, and the model that decoded it (for provenance).
+  public var segmentVideo: Data = Data()
+
+  public var modelName: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -694,7 +726,7 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LeaseGranted"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0\u{3}group_index\0\u{3}window_count\0\u{3}group_count\0\u{3}checkpoint_every\0\u{3}checkpoint_min_interval_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}job_id\0\u{3}window_index\0\u{3}first_frame\0\u{3}frame_count\0\u{1}job\0\u{3}expires_at_ms\0\u{3}step_begin\0\u{3}step_end\0\u{1}latents\0\u{3}group_index\0\u{3}window_count\0\u{3}group_count\0\u{3}checkpoint_every\0\u{3}checkpoint_min_interval_ms\0\u{3}segment_index\0\u{3}segment_first_frame\0\u{3}segment_frame_count\0")
 
   fileprivate class _StorageClass {
     var _leaseID: String = String()
@@ -712,6 +744,9 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
     var _groupCount: UInt32 = 0
     var _checkpointEvery: UInt32 = 0
     var _checkpointMinIntervalMs: UInt32 = 0
+    var _segmentIndex: UInt32? = nil
+    var _segmentFirstFrame: UInt32 = 0
+    var _segmentFrameCount: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -737,6 +772,9 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       _groupCount = source._groupCount
       _checkpointEvery = source._checkpointEvery
       _checkpointMinIntervalMs = source._checkpointMinIntervalMs
+      _segmentIndex = source._segmentIndex
+      _segmentFirstFrame = source._segmentFirstFrame
+      _segmentFrameCount = source._segmentFrameCount
     }
   }
 
@@ -770,6 +808,9 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._groupCount) }()
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkpointEvery) }()
         case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkpointMinIntervalMs) }()
+        case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._segmentIndex) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._segmentFirstFrame) }()
+        case 18: try { try decoder.decodeSingularUInt32Field(value: &_storage._segmentFrameCount) }()
         default: break
         }
       }
@@ -827,6 +868,15 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
       if _storage._checkpointMinIntervalMs != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._checkpointMinIntervalMs, fieldNumber: 15)
       }
+      try { if let v = _storage._segmentIndex {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 16)
+      } }()
+      if _storage._segmentFirstFrame != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._segmentFirstFrame, fieldNumber: 17)
+      }
+      if _storage._segmentFrameCount != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._segmentFrameCount, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -851,6 +901,9 @@ nonisolated extension Longshot_V1_LeaseGranted: SwiftProtobuf.Message, SwiftProt
         if _storage._groupCount != rhs_storage._groupCount {return false}
         if _storage._checkpointEvery != rhs_storage._checkpointEvery {return false}
         if _storage._checkpointMinIntervalMs != rhs_storage._checkpointMinIntervalMs {return false}
+        if _storage._segmentIndex != rhs_storage._segmentIndex {return false}
+        if _storage._segmentFirstFrame != rhs_storage._segmentFirstFrame {return false}
+        if _storage._segmentFrameCount != rhs_storage._segmentFrameCount {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1220,7 +1273,7 @@ nonisolated extension Longshot_V1_ReportProgress: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Longshot_V1_ReportResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReportResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}latents\0\u{1}digest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}latents\0\u{1}digest\0\u{3}segment_video\0\u{3}model_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1231,6 +1284,8 @@ nonisolated extension Longshot_V1_ReportResult: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeSingularStringField(value: &self.leaseID) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.digest) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.segmentVideo) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.modelName) }()
       default: break
       }
     }
@@ -1250,6 +1305,12 @@ nonisolated extension Longshot_V1_ReportResult: SwiftProtobuf.Message, SwiftProt
     if !self.digest.isEmpty {
       try visitor.visitSingularStringField(value: self.digest, fieldNumber: 3)
     }
+    if !self.segmentVideo.isEmpty {
+      try visitor.visitSingularBytesField(value: self.segmentVideo, fieldNumber: 4)
+    }
+    if !self.modelName.isEmpty {
+      try visitor.visitSingularStringField(value: self.modelName, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1257,6 +1318,8 @@ nonisolated extension Longshot_V1_ReportResult: SwiftProtobuf.Message, SwiftProt
     if lhs.leaseID != rhs.leaseID {return false}
     if lhs._latents != rhs._latents {return false}
     if lhs.digest != rhs.digest {return false}
+    if lhs.segmentVideo != rhs.segmentVideo {return false}
+    if lhs.modelName != rhs.modelName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -63,14 +63,14 @@ let package = Package(
         .target(
             name: "LongshotCoordinator",
             dependencies: [
-                "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob",
-                "LongshotEngines", "LongshotRender", "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo",
+                "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotRender",
+                "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo",
             ]),
         .target(
             name: "LongshotWorker",
             dependencies: [
                 "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotEngines",
-                "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender", "LongshotClient",
+                "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender", "LongshotClient", "LongshotExternal",
             ]),
         .target(name: "LongshotClient", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotWire"]),
         .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport"]),

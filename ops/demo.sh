@@ -23,7 +23,7 @@ fi
 "$longshot" up --workers 2
 
 mkdir -p out
-"$longshot" submit "a red ball bouncing on a blue background" --duration 60 --wait -o out/longshot-demo.mp4
+"$longshot" submit "a red ball bouncing on a blue background" --duration 60 --wait-for-engine --wait -o out/longshot-demo.mp4
 
 echo
 echo "video: $(pwd)/out/longshot-demo.mp4"

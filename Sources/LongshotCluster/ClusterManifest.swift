@@ -19,10 +19,12 @@ public struct ClusterManifest: Codable, Sendable, Equatable {
     public var engine: String
     /// How many workers the last `up` asked for.
     public var workers: Int
+    /// The engine file the local workers read (absolute path), when `up --engines FILE` gave one.
+    public var engines: String?
 
     public init(
         coordinator: String, events: String, listen: String, eventsListen: String, database: String,
-        postgresDirectory: String, engine: String, workers: Int
+        postgresDirectory: String, engine: String, workers: Int, engines: String? = nil
     ) {
         self.coordinator = coordinator
         self.events = events
@@ -32,6 +34,7 @@ public struct ClusterManifest: Codable, Sendable, Equatable {
         self.postgresDirectory = postgresDirectory
         self.engine = engine
         self.workers = workers
+        self.engines = engines
     }
 
     /// Reads the manifest; nil when the file does not exist.

@@ -20,6 +20,8 @@ public struct LocalCluster: Sendable {
         public var listenHost: String?
         /// The workers' engine; nil keeps the previous one, else `procedural`.
         public var engine: String?
+        /// An engine file for the workers; nil keeps the previous one (if any).
+        public var engines: String?
         /// Slots per worker.
         public var slots: Int
         /// The `longshot` executable the processes run.
@@ -29,8 +31,9 @@ public struct LocalCluster: Sendable {
 
         public init(
             workers: Int, port: Int? = nil, listenHost: String? = nil, engine: String? = nil, slots: Int = 1,
-            executable: String = ProcessProbe.currentExecutable(), readyTimeout: Duration = .seconds(60)
+            engines: String? = nil, executable: String = ProcessProbe.currentExecutable(), readyTimeout: Duration = .seconds(60)
         ) {
+            self.engines = engines
             self.workers = workers
             self.port = port
             self.listenHost = listenHost
@@ -134,9 +137,8 @@ public struct LocalCluster: Sendable {
                 let pid = try DetachedProcess.spawn(
                     executable: options.executable,
                     arguments: [
-                        "worker", "--coordinator", manifest.coordinator, "--engine", manifest.engine, "--slots",
-                        String(options.slots), "--name", name,
-                    ],
+                        "worker", "--coordinator", manifest.coordinator, "--slots", String(options.slots), "--name", name,
+                    ] + (manifest.engines.map { ["--engines", $0] } ?? ["--engine", manifest.engine]),
                     environment: environment, logPath: paths.logFile(name))
                 try file.write(pid)
                 members.append(Member(name: name, pid: pid, action: .started))
@@ -217,7 +219,8 @@ public struct LocalCluster: Sendable {
             listen: "tcp://\(host):\(port)", eventsListen: "tcp://\(host):\(port + 1)",
             database: previous?.database ?? "",
             postgresDirectory: previous?.postgresDirectory ?? postgresDirectory(),
-            engine: options.engine ?? previous?.engine ?? "procedural", workers: options.workers)
+            engine: options.engine ?? previous?.engine ?? "procedural", workers: options.workers,
+            engines: options.engines.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? (options.engine == nil ? previous?.engines : nil))
     }
 
     /// `STATE/postgres`, unless PostgreSQL would run as the `postgres` user (this process is root) and

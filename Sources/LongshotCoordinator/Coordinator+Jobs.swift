@@ -1,5 +1,4 @@
 import Foundation
-import LongshotEngines
 import LongshotJob
 import LongshotProtocol
 import LongshotStore
@@ -7,26 +6,45 @@ import LongshotWire
 
 extension Coordinator {
     func submit(_ r: Longshot_V1_SubmitJob) async throws -> Longshot_V1_Response.OneOf_Body {
-        let spec: JobSpec
+        // The job names an engine; the workers that offer it say what it is. Nothing is loaded here.
+        let engine = r.spec.engine.isEmpty ? JobSpec.defaults.engine : r.spec.engine
         do {
-            spec = try JobSpec(wire: r.spec)
-            try spec.validate(knownEngines: EngineCatalog.names)
+            // What does not depend on the engine is checked first.
+            try JobSpec(wire: r.spec).validate(knownEngines: [engine])
         } catch {
             throw RequestError(.invalidArgument, error.description)
         }
-        guard !["external", "diffusers"].contains(spec.engine) || config.allowExternalEngines else {
-            throw RequestError(
-                .invalidArgument,
-                "engine: this coordinator does not accept external engines (a job's --engine-cmd would run on its machines); start it with --allow-external-engines to allow them")
+        let (reports, offered) = try await database.run { store in (try store.liveOffers(engine: engine), try store.liveEngineNames()) }
+        guard let offer = reports.lazy.compactMap({ try? Longshot_V1_EngineOffer(jsonString: $0) }).first else {
+            let known = offered.isEmpty ? "no worker is connected" : "the live workers offer \(offered.joined(separator: ", "))"
+            throw RequestError(.invalidArgument, "engine: no live worker offers engine '\(engine)'; \(known)")
+        }
+        var spec: JobSpec
+        do {
+            spec = try JobSpec(wire: r.spec, engineDefaults: offer.defaults)
+            try spec.validate(knownEngines: offered)
+        } catch {
+            throw RequestError(.invalidArgument, error.description)
+        }
+        if offer.kind != "synthetic" {
+            let models = Set(reports.compactMap { try? Longshot_V1_EngineOffer(jsonString: $0).model })
+            let bare = { (name: String) in name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? name }
+            guard spec.model.isEmpty || models.contains(spec.model) || models.map(bare).contains(spec.model) else {
+                throw RequestError(
+                    .invalidArgument,
+                    "model: engine \(engine) serves \(models.sorted().joined(separator: ", ")), not '\(spec.model)' (a job names an engine and a model id, never a path or a command)")
+            }
+            // Pin the model: a worker whose engine of that name serves other weights refuses the job's work.
+            spec.model = offer.model
         }
         let plan: JobPlan
         do {
-            plan = try JobCatalog.plan(for: spec)
+            plan = try JobPlan(spec: spec, layout: offer.layout(width: spec.width, height: spec.height))
         } catch {
             throw RequestError(.invalidArgument, "\(error)")
         }
         let id = FarmStore.newJobID()
-        let json = try JobCatalog.encode(spec)
+        let json = try JobCatalog.encode(plan)
         let spans = plan.windows.windows.map { WindowSpan(index: $0.index, firstFrame: $0.start, frameCount: $0.count) }
         let maxAttempts = config.maxAttempts
         let priority = Int(r.spec.priority)

@@ -48,7 +48,7 @@ public struct CoordinatorConfig: Sendable {
     public var operationRetry: Duration = .seconds(3)
     /// Accept jobs for the `external` engine, whose command comes from the job and runs on the workers and
     /// here (to decode): only for clusters whose users may run commands there.
-    public var allowExternalEngines = false
+
     /// Database connections (each on its own thread).
     public var databaseConnections: Int = 4
 

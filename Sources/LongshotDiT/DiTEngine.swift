@@ -51,6 +51,8 @@ public struct DiTEngine: Denoiser {
             temporalFactor: c.temporalFactor, spatialFactor: c.spatialFactor)
     }
 
+    public var latentUnit: Int { model.configuration.patchSize[1] }
+
     public func prepare(window: WindowRequest) throws -> any WindowModel {
         let shots = window.conditioning.shots
         var best = 0, bestWeight = -Float.infinity

@@ -15,10 +15,13 @@ public protocol Denoiser: Sendable {
     /// What the engine recommends for parameters a job leaves unset (a model's trained window length, its
     /// timestep shift and guidance); `nil` where the engine has no preference.
     var defaults: EngineDefaults? { get }
+    /// The latent grid is rounded up to a multiple of this many cells (a transformer's patch); 1 for most.
+    var latentUnit: Int { get }
 }
 
 extension Denoiser {
     public var defaults: EngineDefaults? { nil }
+    public var latentUnit: Int { 1 }
 }
 
 /// Parameters an engine recommends for jobs that do not set them.

@@ -38,6 +38,32 @@ public enum EngineCatalog {
         }
     }
 
+    /// The denoiser of a configured engine (an engine file's entry) for `spec`'s frame size.
+    public static func denoiser(for entry: EngineEntry, spec: JobSpec) throws(JobSpecError) -> any Denoiser {
+        switch entry.kind {
+        case .procedural:
+            return ProceduralEngine()
+        case .synthetic:
+            do {
+                return try SyntheticEngine(model: entry.model ?? spec.model)
+            } catch {
+                throw JobSpecError("model", "\(error)")
+            }
+        case .dit:
+            return try ditEngine(directory: entry.model ?? "")
+        case .external:
+            do {
+                return try ExternalEngine(command: entry.command ?? "", width: spec.width, height: spec.height)
+            } catch {
+                throw JobSpecError("engine", "engine \(entry.name): \(error.description)")
+            }
+        case .diffusers:
+            return try DiffusersEngine.start(
+                folder: entry.model ?? "", width: spec.width, height: spec.height,
+                options: .init(device: entry.device, dtype: entry.dtype, decodeContext: entry.decodeContext))
+        }
+    }
+
     /// A line for standard error about what the denoiser will produce, e.g. that its weights are untrained.
     public static func caveat(for denoiser: any Denoiser) -> String? {
         if let dit = denoiser as? DiTEngine, !dit.isTrained {

@@ -99,6 +99,25 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
         process.terminate(grace: 2)
     }
 
+    /// True once a call crashed, timed out or broke the protocol: every later call fails; start another.
+    public var isDead: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure != nil
+    }
+
+    /// The engine process's id.
+    public var processID: Int32 { process.pid }
+
+    /// The engine process's resident memory in bytes (Linux: VmRSS of /proc/PID/status), nil if unknown.
+    public var residentBytes: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = line.split(separator: " ").compactMap({ Int($0) }).first
+        else { return nil }
+        return kb * 1024
+    }
+
     // MARK: Denoiser
 
     public func layout(width: Int, height: Int) -> LatentLayout {

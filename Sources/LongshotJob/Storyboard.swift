@@ -66,7 +66,8 @@ public enum Storyboard {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
+    /// A decoding error as one line naming where in the file it is.
+    public static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing '\(key.stringValue)' at \(path(context))"

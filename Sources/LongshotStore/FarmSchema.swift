@@ -1,10 +1,10 @@
 /// The farm's database schema, as versioned migrations.
 ///
 /// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks and events;
-/// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments. All times come from the database clock (`now()`), so several coordinators agree.
+/// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments; version 4 the engines workers offer. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3]
+    public static let migrations: [Migration] = [v1, v2, v3, v4]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -198,5 +198,13 @@ public enum FarmSchema {
             "ALTER TABLE attempts ADD COLUMN segment_index integer",
             "ALTER TABLE attempts ALTER COLUMN window_index DROP NOT NULL",
             "ALTER TABLE attempts ADD CHECK ((window_index IS NULL) = (segment_index IS NOT NULL))",
+        ])
+
+    static let v4 = Migration(
+        version: 4, name: "engine offers",
+        statements: [
+            // What each engine a worker offers reports (name, model, weights hash, layout, defaults), as JSON
+            // objects; `engine` holds the names, comma-separated.
+            "ALTER TABLE workers ADD COLUMN offers jsonb NOT NULL DEFAULT '[]'",
         ])
 }

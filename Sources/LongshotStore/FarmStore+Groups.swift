@@ -15,7 +15,7 @@ extension FarmStore {
             let worker = try db.query("SELECT drain, engine FROM workers WHERE id = $1", [.text(workerID)])
             guard let workerRow = worker.first else { throw FarmStoreError.unknownWorker(workerID) }
             if adoptJobID == nil, try workerRow.bool("drain") { return nil }
-            try planGroups(engine: try workerRow.string("engine"))
+            for engine in try workerRow.string("engine").split(separator: ",") { try planGroups(engine: String(engine)) }
             let candidate = try db.query(
                 """
                 SELECT g.job_id, g.index, g.first_window, g.window_count, g.checkpoint_step, j.spec::text AS spec,
@@ -24,7 +24,7 @@ extension FarmStore {
                 WHERE g.state = 'pending' AND g.not_before <= \(SQLTime.clock(2))
                     AND j.state IN ('queued', 'running')
                     AND ($3::text IS NULL OR g.job_id = $3)
-                    AND coalesce(j.spec->>'engine', '') = (SELECT engine FROM workers WHERE id = $1)
+                    AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1), ','))
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = g.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, g.index
                 LIMIT 1
@@ -81,7 +81,7 @@ extension FarmStore {
             """, [.text(engine)])
         guard !unplanned.rows.isEmpty else { return }
         let slots = try connection.query(
-            "SELECT coalesce(sum(slots), 0)::int FROM workers WHERE state <> 'offline' AND NOT drain AND engine = $1",
+            "SELECT coalesce(sum(slots), 0)::int FROM workers WHERE state <> 'offline' AND NOT drain AND $1 = ANY (string_to_array(engine, ','))",
             [.text(engine)]
         ).first!.int(0)
         for row in unplanned.rows {

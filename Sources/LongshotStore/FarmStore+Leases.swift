@@ -22,7 +22,7 @@ extension FarmStore {
                 FROM windows w JOIN jobs j ON j.id = w.job_id
                 WHERE w.state = 'pending' AND w.not_before <= \(SQLTime.clock(2))
                     AND j.state IN ('queued', 'running') AND coalesce(j.spec->>'fusion', '') <> 'codenoise'
-                    AND coalesce(j.spec->>'engine', '') = (SELECT engine FROM workers WHERE id = $1)
+                    AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1), ','))
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = w.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, w.index
                 LIMIT 1

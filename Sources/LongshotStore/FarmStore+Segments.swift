@@ -75,7 +75,7 @@ extension FarmStore {
                 """
                 SELECT s.job_id, s.index FROM segments s JOIN jobs j ON j.id = s.job_id
                 WHERE s.state = 'pending' AND s.not_before <= \(SQLTime.clock(2)) AND j.state = 'encoding'
-                    AND coalesce(j.spec->>'engine', '') = (SELECT engine FROM workers WHERE id = $1 AND NOT drain)
+                    AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1 AND NOT drain), ','))
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = s.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, s.index
                 LIMIT 1

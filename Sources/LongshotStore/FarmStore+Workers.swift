@@ -13,22 +13,43 @@ extension FarmStore {
             }
             let row = try db.query(
                 """
-                INSERT INTO workers AS w (id, name, host, pid, engine, slots, version)
-                VALUES ($1, $2, $3, $4::int, $5, $6::int, $7)
+                INSERT INTO workers AS w (id, name, host, pid, engine, slots, version, offers)
+                VALUES ($1, $2, $3, $4::int, $5, $6::int, $7, $8::jsonb)
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, engine = excluded.engine,
+                    offers = excluded.offers,
                     slots = excluded.slots, version = excluded.version, last_seen_at = now(),
                     registered_at = now(), state = CASE WHEN w.drain THEN 'draining' ELSE 'idle' END
                 RETURNING id
                 """,
                 [
                     .text(Self.newID(prefix: "w")), .text(info.name), .text(info.host), .int(info.pid), .text(info.engine),
-                    .int(info.slots), .text(info.version),
+                    .int(info.slots), .text(info.version), .text(info.offers),
                 ]
             ).first!
             let id = try row.string("id")
             try appendEvent(kind: "worker.registered", message: "worker \(info.name) (\(id)) registered from \(info.host), engine \(info.engine)")
             return id
         }
+    }
+
+    /// The reports of engine `name` by the workers that are not offline, one JSON object each (newest
+    /// registration first).
+    public func liveOffers(engine name: String) throws -> [String] {
+        try connection.query(
+            """
+            SELECT o::text FROM workers w, jsonb_array_elements(w.offers) o
+            WHERE w.state <> 'offline' AND o->>'name' = $1 ORDER BY w.registered_at DESC
+            """, [.text(name)]
+        ).rows.map { try $0.string(0) }
+    }
+
+    /// The names of the engines offered by workers that are not offline.
+    public func liveEngineNames() throws -> [String] {
+        try connection.query(
+            """
+            SELECT DISTINCT o->>'name' FROM workers w, jsonb_array_elements(w.offers) o
+            WHERE w.state <> 'offline' ORDER BY 1
+            """).rows.map { try $0.string(0) }
     }
 
     /// Notes that the worker is alive (an offline worker comes back idle or busy).

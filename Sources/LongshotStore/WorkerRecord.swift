@@ -56,17 +56,21 @@ public struct WorkerInfo: Sendable, Hashable {
     public var name: String
     public var host: String
     public var pid: Int
+    /// The names of the engines it offers, comma-separated.
     public var engine: String
     public var slots: Int
     public var version: String
+    /// The engines' reports, a JSON array of objects.
+    public var offers: String
 
     /// Creates a registration.
-    public init(name: String, host: String, pid: Int, engine: String, slots: Int = 1, version: String) {
+    public init(name: String, host: String, pid: Int, engine: String, slots: Int = 1, version: String, offers: String = "[]") {
         self.name = name
         self.host = host
         self.pid = pid
         self.engine = engine
         self.slots = slots
         self.version = version
+        self.offers = offers
     }
 }

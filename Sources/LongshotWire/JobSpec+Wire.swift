@@ -39,7 +39,9 @@ extension JobSpec {
     /// Reads a job from the wire. Unset (zero) numeric fields take the defaults; any other value is kept,
     /// so a negative or non-finite duration or shift reaches `validate(knownEngines:)`, which the result
     /// still needs, and is refused there instead of silently becoming the default.
-    public init(wire w: Longshot_V1_JobSpec) throws(JobSpecError) {
+    /// `engineDefaults` (what the job's engine recommends) fill window, overlap, shift and guidance when the
+    /// wire leaves them unset (window and shift 0, overlap and guidance absent).
+    public init(wire w: Longshot_V1_JobSpec, engineDefaults: EngineDefaults? = nil) throws(JobSpecError) {
         self = .defaults
         duration = w.durationSeconds != 0 ? w.durationSeconds : (w.storyboard.last?.endSeconds ?? JobSpec.defaults.duration)
         if w.fps > 0 { fps = Int(w.fps) }
@@ -47,8 +49,8 @@ extension JobSpec {
         if w.height > 0 { height = Int(w.height) }
         seed = w.seed
         if w.steps > 0 { steps = Int(w.steps) }
-        if w.window > 0 { window = Int(w.window) }
-        overlap = Int(w.overlap)
+        window = w.window > 0 ? Int(w.window) : engineDefaults?.window ?? JobSpec.defaults.window
+        overlap = w.hasOverlap ? Int(w.overlap) : engineDefaults?.overlap.map { min($0, max(window - 1, 0)) } ?? JobSpec.defaults.overlap
         if !w.fusion.isEmpty {
             guard let mode = FusionMode(rawValue: w.fusion) else {
                 throw JobSpecError("fusion", "unknown mode '\(w.fusion)'; use codenoise or independent")
@@ -56,10 +58,10 @@ extension JobSpec {
             fusion = mode
         }
         if !w.engine.isEmpty { engine = w.engine }
-        if w.shift != 0 { shift = w.shift }
+        shift = w.shift != 0 ? w.shift : engineDefaults?.shift ?? JobSpec.defaults.shift
         crf = Int(w.quality)
         model = w.model
-        guidance = w.hasGuidance ? w.guidance : nil
+        guidance = w.hasGuidance ? w.guidance : engineDefaults?.guidance
         negativePrompt = w.negativePrompt
         if !w.storyboard.isEmpty {
             guard w.prompt.isEmpty else { throw JobSpecError("prompt", "give either a prompt or a storyboard, not both") }

@@ -17,7 +17,7 @@ struct GroupRunner: Sendable {
     let client: CoordinatorLink
     let log: WorkerLog
     let ttl: Duration
-    let engines: EngineCache
+    let engines: EngineRoster
     /// Asked to take a group of the job nobody holds (the barrier cannot complete without it).
     let adopt: @Sendable (_ jobID: String) -> Void
     /// How long one barrier request waits at the coordinator before it is asked again.

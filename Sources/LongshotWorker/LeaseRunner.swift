@@ -21,7 +21,7 @@ struct LeaseRunner: Sendable {
     let log: WorkerLog
     let ttl: Duration
     /// Models loaded by earlier leases of this worker.
-    let engines: EngineCache
+    let engines: EngineRoster
 
     func run() async {
         let id = lease.leaseID

@@ -15,7 +15,7 @@ struct SegmentRunner: Sendable {
     let client: CoordinatorLink
     let log: WorkerLog
     let ttl: Duration
-    let engines: EngineCache
+    let engines: EngineRoster
 
     func run() async {
         let id = lease.leaseID

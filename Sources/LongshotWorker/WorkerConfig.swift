@@ -1,12 +1,13 @@
 import Foundation
+import LongshotEngines
 
 /// How a worker joins a cluster.
 public struct WorkerConfig: Sendable {
     /// The coordinator's control address, e.g. tcp://host:7700.
     public var coordinator: String
     public var token: String
-    /// The engine this worker runs; it is leased only windows of jobs for this engine.
-    public var engine: String
+    /// The engines this worker offers (its engine file); it is leased only work of jobs naming one.
+    public var engines: [EngineEntry]
     /// Windows rendered at once.
     public var slots: Int
     /// A unique, stable name (re-registering under the same name takes over that worker's record).
@@ -14,13 +15,16 @@ public struct WorkerConfig: Sendable {
     public var host: String
     public var version: String
 
+    /// The engines' names, comma-separated (as the coordinator stores them).
+    public var engineNames: String { engines.map(\.name).sorted().joined(separator: ",") }
+
     public init(
-        coordinator: String, token: String, engine: String, slots: Int = 1, name: String? = nil,
+        coordinator: String, token: String, engines: [EngineEntry], slots: Int = 1, name: String? = nil,
         host: String = ProcessInfo.processInfo.hostName, version: String
     ) {
         self.coordinator = coordinator
         self.token = token
-        self.engine = engine
+        self.engines = engines
         self.slots = max(1, slots)
         self.host = host
         self.name = name ?? "\(host)-\(getpid())"

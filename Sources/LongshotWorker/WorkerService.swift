@@ -13,8 +13,9 @@ public final class WorkerService: Sendable {
     public let log: WorkerLog
     private let link: CoordinatorLink
     private let notifications = WorkNotifications()
-    /// Models stay loaded from one lease to the next.
-    private let engines = EngineCache()
+    /// The engines, loaded once and kept warm from one lease and job to the next.
+    public let engines: EngineRoster
+    private let offers = Mutex<[Longshot_V1_EngineOffer]>([])
     private let state = Mutex<State>(State())
 
     struct State {
@@ -32,6 +33,7 @@ public final class WorkerService: Sendable {
         self.config = config
         self.log = WorkerLog(name: config.name)
         self.link = try CoordinatorLink(address: config.coordinator, token: config.token)
+        self.engines = EngineRoster(config.engines)
     }
 
     /// Asks the worker to finish what it holds and return from `run()`.
@@ -44,6 +46,8 @@ public final class WorkerService: Sendable {
 
     /// Runs until `stop()`; throws only for errors that retrying cannot fix (a wrong token or version).
     public func run() async throws {
+        let loaded = try await EngineOffers.load(engines, log: log)
+        offers.withLock { $0 = loaded }
         try await register()
         // Each task says whether it was a slot.
         try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -102,9 +106,10 @@ public final class WorkerService: Sendable {
                 $0.name = config.name
                 $0.host = config.host
                 $0.pid = UInt32(getpid())
-                $0.engine = config.engine
+                $0.engine = config.engineNames
                 $0.slots = UInt32(config.slots)
                 $0.version = config.version
+                $0.offers = offers.withLock { $0 }
             }
             do {
                 if case .workerRegistered(let r) = try await link.call(.registerWorker(request)) {
@@ -113,7 +118,7 @@ public final class WorkerService: Sendable {
                         $0.ttl = .milliseconds(Int(max(r.leaseTtlMs, 1000)))
                         $0.heartbeat = .milliseconds(Int(max(r.heartbeatIntervalMs, 200)))
                     }
-                    log.info("registered as \(r.workerID) with \(config.coordinator) (engine \(config.engine), \(config.slots) slot(s))")
+                    log.info("registered as \(r.workerID) with \(config.coordinator) (engines \(config.engineNames), \(config.slots) slot(s))")
                     return
                 }
             } catch where error.isRetryable {
@@ -156,6 +161,7 @@ public final class WorkerService: Sendable {
         while !Task.isCancelled {
             let (id, active, interval) = state.withLock { ($0.workerID, Array($0.active), $0.heartbeat) }
             try await Task.sleep(for: interval)
+            for name in engines.unloadIdle() { log.info("engine \(name) unloaded after its idle time") }
             do {
                 _ = try await link.call(.heartbeat(.with {
                     $0.workerID = id

@@ -22,9 +22,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "The cluster token (or LONGSHOT_TOKEN): requests without it are refused.")
     var token: String?
 
-    @Flag(help: "Accept jobs for the external engine: their --engine-cmd runs on the workers and here.")
-    var allowExternalEngines = false
-
     @Option(help: "Seconds a lease lasts without renewal.")
     var leaseTtl: Int = 15
 
@@ -62,7 +59,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
             dataDirectory: URL(fileURLWithPath: dataDir), token: token, version: Provenance.version)
         config.leaseTTL = .seconds(leaseTtl)
         config.idleRetryAfter = .milliseconds(idleRetryMs)
-        config.allowExternalEngines = allowExternalEngines
         config.checkpointEvery = checkpointEvery
         config.checkpointMinInterval = .milliseconds(checkpointMinIntervalMs)
         config.contexts = contexts

@@ -18,16 +18,32 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Also list prompt words the engine ignored.")
     var verbose = false
 
+    @Option(help: "An engine file (as workers take: named engines with their model folders, devices, commands); --engine then names one of its engines.")
+    var engines: String?
+
     @Option(name: .customLong("save-latents"), help: "Also write the initial noise and the denoised latents ([frames, C, H, W], f32) to this safetensors file.")
     var saveLatents: String?
 
+    /// The engine file's engines, or the one the shorthand `--engine KIND [--model M | --engine-cmd C]` means.
+    func makeRoster() throws(JobSpecError) -> EngineRoster {
+        if let engines { return EngineRoster(try EngineFile.load(engines)) }
+        let model = job.engineCommand ?? job.model
+        guard let entry = EngineEntry.shorthand(engine: job.engine, model: model) else {
+            throw JobSpecError(
+                "engine", "unknown engine '\(job.engine)'; built-in engines: \(EngineEntry.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (or name one of --engines FILE)")
+        }
+        return EngineRoster([entry])
+    }
+
     func run() throws {
         let draft: JobSpec
+        let roster: EngineRoster
         do {
             // The engine starts from a draft; everything that does not depend on its defaults is checked first,
             // so a bad option costs no model load (the window and overlap are checked once the engine says).
-            draft = try job.spec(knownEngines: EngineCatalog.names, validate: false)
-            _ = try job.spec(knownEngines: EngineCatalog.names, engineDefaults: EngineDefaults(window: .max, overlap: 0))
+            roster = try makeRoster()
+            draft = try job.spec(knownEngines: roster.names, validate: false)
+            _ = try job.spec(knownEngines: roster.names, engineDefaults: EngineDefaults(window: .max, overlap: 0))
         } catch {
             throw fail(error.description)
         }
@@ -36,8 +52,11 @@ struct RenderCommand: ParsableCommand {
         let pipeline: RenderPipeline
         let spec: JobSpec
         do {
-            let denoiser = try EngineCatalog.denoiser(for: draft)
-            spec = try job.spec(knownEngines: EngineCatalog.names, engineDefaults: denoiser.defaults)
+            // With the shorthand the entry holds the model folder or command: the job names no model id.
+            var named = draft
+            if engines == nil, draft.engine != "synthetic" { named.model = "" }
+            let denoiser = try roster.denoiser(for: named)
+            spec = try job.spec(knownEngines: roster.names, engineDefaults: denoiser.defaults)
             pipeline = try RenderPipeline(spec: spec, denoiser: denoiser)
         } catch {
             throw fail("\(error)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LongshotClient
 import LongshotCluster
 import LongshotEngines
 import LongshotJob
@@ -26,6 +27,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(help: "Wait until the job ends, showing progress.")
     var wait = false
 
+    @Flag(name: .customLong("wait-for-engine"), help: "When no live worker offers the job's engine yet, wait for one (saying so) instead of failing.")
+    var waitForEngine = false
+
     @Option(name: .shortAndLong, help: "Where to write the MP4 when the job succeeds (implies --wait).")
     var output: String?
 
@@ -33,17 +37,26 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec: JobSpec
-        do {
-            spec = try job.spec(knownEngines: EngineCatalog.names, defaultFusion: .codenoise)
+        do throws(JobSpecError) {
+            guard job.engineCommand == nil else {
+                throw JobSpecError(
+                    "engine-cmd", "a job never carries a command: a worker's engine file names it (longshot worker --engines FILE) and the job names that engine")
+            }
+            // Any engine name: the coordinator knows which the workers offer.
+            spec = try job.spec(knownEngines: [job.engine], defaultFusion: .codenoise)
         } catch {
             throw fail(error.description)
         }
         if let output, let problem = OutputPath.problem(URL(fileURLWithPath: output)) { throw fail(problem) }
         var wire = spec.wire
         wire.priority = Int32(clamping: priority)
+        // What the user left unset, the coordinator fills from the engine's recommendations.
+        if job.window == nil { wire.window = 0 }
+        if job.overlap == nil { wire.clearOverlap() }
+        if job.shift == nil { wire.shift = 0 }
 
         let client = try cluster.client()
-        let id = try await farmCall { try await client.submit(wire) }
+        let id = try await farmCall { try await submitWaitingForEngine(client, wire) }
         print(id)
         flushOutput()
         guard wait || output != nil else { return }
@@ -90,6 +103,25 @@ final class JobProgressBar: @unchecked Sendable {
             case .stitching, .encoding: note("\(detail.state.word)...")
             case .failed, .cancelled: if isTerminal, lastDone >= 0, lastDone < total { note("") }
             default: break
+            }
+        }
+    }
+}
+
+extension SubmitCommand {
+    /// Submits; with `--wait-for-engine`, retries every second while the coordinator says no live worker
+    /// offers the engine, telling standard error once what it waits for.
+    func submitWaitingForEngine(_ client: FarmClient, _ wire: Longshot_V1_JobSpec) async throws -> String {
+        var told = false
+        while true {
+            do {
+                return try await client.submit(wire)
+            } catch let error as FarmClientError where waitForEngine && error.message.contains("no live worker offers engine") {
+                if !told {
+                    note("waiting for a worker offering engine '\(wire.engine.isEmpty ? "procedural" : wire.engine)' (\(error.message))")
+                    told = true
+                }
+                try await Task.sleep(for: .seconds(1))
             }
         }
     }

@@ -21,8 +21,11 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The host the coordinator binds: 0.0.0.0 lets workers on other machines join (default 127.0.0.1).", valueName: "host"))
     var listen: String?
 
-    @Option(help: "The workers' engine (default: the previous one, else procedural).")
+    @Option(help: "The workers' built-in engine (default: the previous one, else procedural).")
     var engine: String?
+
+    @Option(help: "An engine file for the workers (named engines with model folders; docs/models.md).")
+    var engines: String?
 
     @Option(help: "Slots per worker: windows it renders at once.")
     var slots: Int = 1
@@ -38,7 +41,7 @@ struct UpCommand: AsyncParsableCommand {
         let report: LocalCluster.Report
         do {
             report = try await cluster.up(
-                LocalCluster.Options(workers: workers, port: port, listenHost: listen, engine: engine, slots: slots)
+                LocalCluster.Options(workers: workers, port: port, listenHost: listen, engine: engine, slots: slots, engines: engines)
             ) { note($0) }
         } catch {
             throw fail(error.description)

@@ -11,7 +11,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The coordinator's control address (or LONGSHOT_COORDINATOR).")
     var coordinator: String?
 
-    @Option(help: "The engine this worker runs.")
+    @Option(help: "The engines this worker offers: a YAML file of named engines (kind, model folder, device, command; see docs/models.md). Jobs name one of them.")
+    var engines: String?
+
+    @Option(help: "Without --engines: a built-in engine to offer under its own name (procedural or synthetic).")
     var engine = "procedural"
 
     @Option(help: "Windows rendered at once.")
@@ -19,9 +22,6 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(help: "A unique name for this worker (default: HOST-PID).")
     var name: String?
-
-    @Flag(help: "Required with --engine external: jobs then run their own --engine-cmd on this machine.")
-    var allowExternalEngines = false
 
     @Option(help: "The cluster token (or LONGSHOT_TOKEN).")
     var token: String?
@@ -34,17 +34,24 @@ struct WorkerCommand: AsyncParsableCommand {
         guard let token = token ?? env["LONGSHOT_TOKEN"], !token.isEmpty else {
             throw fail("token: give --token or set LONGSHOT_TOKEN (the coordinator's cluster token)")
         }
-        guard EngineCatalog.names.contains(engine) else {
-            throw fail("engine: unknown engine '\(engine)'; known engines: \(EngineCatalog.names.joined(separator: ", "))")
-        }
-        guard engine != "external" || allowExternalEngines else {
-            throw fail("engine: external jobs run a command of the job's choosing here; add --allow-external-engines to accept that")
+        let entries: [EngineEntry]
+        if let engines {
+            do {
+                entries = try EngineFile.load(engines)
+            } catch {
+                throw fail(error.description)
+            }
+        } else {
+            guard ["procedural", "synthetic"].contains(engine), let entry = EngineEntry.shorthand(engine: engine, model: "") else {
+                throw fail("engine: '\(engine)' is not a built-in engine (procedural, synthetic); engines with a model or a command come from an engine file: --engines FILE")
+            }
+            entries = [entry]
         }
         guard (1...256).contains(slots) else { throw fail("slots: \(slots) is out of range 1-256") }
         let service: WorkerService
         do {
             service = try WorkerService(config: WorkerConfig(
-                coordinator: address, token: token, engine: engine, slots: slots, name: name, version: Provenance.version))
+                coordinator: address, token: token, engines: entries, slots: slots, name: name, version: Provenance.version))
         } catch {
             throw fail("\(error)")
         }

@@ -7,8 +7,8 @@ extension FarmTests {
     /// The neural engine in the farm: `--engine dit --model DIR` jobs on dit workers.
     @Suite("neural engine")
     struct NeuralEngine {
-        /// The committed fixture model (width 48, 2 blocks, random weights), by absolute path: workers and the
-        /// coordinator (which decodes) read it from their own file system.
+        /// The committed fixture model (width 48, 2 blocks, random weights), by absolute path: the workers'
+        /// engine file names it (the coordinator reads no model).
         static let model = ExternalEngineJobs.repository.appendingPathComponent("Tests/Fixtures/DiT").path
 
         @Test("a DiT job on two workers with 1 and 2 compute threads has the frames of `longshot render --engine dit`")
@@ -20,9 +20,12 @@ extension FarmTests {
             ]
             let reference = try ReferenceRenders.video(options)
             try await withFarm("dit") { farm in
-                try farm.startWorker("w1", engine: "dit", environment: ["LONGSHOT_THREADS": "1"])
-                try farm.startWorker("w2", engine: "dit", environment: ["LONGSHOT_THREADS": "2"])
-                let id = try farm.submit(farmPrompt, options)
+                // Workers name the model folder in their engine file; the job names the engine only.
+                let engines = farm.scratch.file("engines.yaml")
+                try "engines:\n  dit:\n    kind: dit\n    model: \"\(Self.model)\"\n".write(to: engines, atomically: true, encoding: .utf8)
+                try farm.startWorker("w1", arguments: ["--engines", engines.path], environment: ["LONGSHOT_THREADS": "1"])
+                try farm.startWorker("w2", arguments: ["--engines", engines.path], environment: ["LONGSHOT_THREADS": "2"])
+                let id = try farm.submit(farmPrompt, Array(options.dropLast(2)))
                 let detail = try await farm.waitForJob(id)
                 #expect(detail.windows.count >= 3, "the job should have several windows: \(detail.windows.count)")
                 #expect(detail.windows.allSatisfy { $0.state == .done && $0.attempts == 1 }, "\(detail.text())")

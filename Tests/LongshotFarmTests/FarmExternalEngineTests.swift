@@ -50,13 +50,13 @@ private enum ExternalFixture {
         check: (_ error: String) throws -> Void
     ) async throws {
         let reference = try ReferenceRenders.video(ExternalEngineJobs.reference)
-        try await withFarm(label, coordinatorArguments: ["--allow-external-engines"]) { farm in
-            try farm.startWorker(
-                "w1", engine: "external", arguments: ["--allow-external-engines"], environment: workerEnvironment)
+        try await withFarm(label) { farm in
             let state = farm.scratch.file("engine-state")
             try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            try farm.startWorker(
+                "w1", arguments: try ExternalEngineJobs.engineFile(flaky(mode, state: state), in: farm), environment: workerEnvironment)
             let started = ContinuousClock.now
-            let id = try farm.submit(farmPrompt, ExternalEngineJobs.job(flaky(mode, state: state)))
+            let id = try farm.submit(farmPrompt, ExternalEngineJobs.farmJob)
             let detail = try await farm.waitForJob(id, timeout: .seconds(90))
             print("\(label): job done in \(ContinuousClock.now - started)")
 

@@ -57,15 +57,15 @@ private enum FinishFixture {
         _ label: String, crashes: Int, until state: Longshot_V1_JobState,
         _ body: (FarmHarness, String, Longshot_V1_JobDetail, EventLog, URL) async throws -> Void
     ) async throws {
-        try await withFarm(label, coordinatorArguments: ["--allow-external-engines"]) { farm in
-            try farm.startWorker("w1", engine: "external", arguments: ["--allow-external-engines"])
+        try await withFarm(label) { farm in
             let markers = farm.scratch.file("engine-state")
             try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
+            try farm.startWorker("w1", arguments: try ExternalEngineJobs.engineFile(crashingDecode(state: markers, times: crashes), in: farm))
             let events = try EventLog(farm)
             defer { events.close() }
             try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the publisher
             let started = ContinuousClock.now
-            let id = try farm.submit(farmPrompt, ExternalEngineJobs.job(crashingDecode(state: markers, times: crashes)))
+            let id = try farm.submit(farmPrompt, ExternalEngineJobs.farmJob)
             let detail = try await farm.waitForJob(id, state, timeout: .seconds(60))
             print("\(label): job \(state.word) in \(ContinuousClock.now - started)")
             #expect(detail.windows.count == 3, "\(detail.text())")

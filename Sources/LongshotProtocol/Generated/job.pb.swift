@@ -191,17 +191,21 @@ public nonisolated struct Longshot_V1_JobSpec: @unchecked Sendable {
     set {_uniqueStorage()._steps = newValue}
   }
 
-  /// Window length in latent frames.
+  /// Window length in latent frames (0: the engine's default, else 24).
   public var window: UInt32 {
     get {_storage._window}
     set {_uniqueStorage()._window = newValue}
   }
 
-  /// Frames a window shares with each neighbour.
+  /// Frames a window shares with each neighbour (unset: the engine's default, else 8).
   public var overlap: UInt32 {
-    get {_storage._overlap}
+    get {_storage._overlap ?? 0}
     set {_uniqueStorage()._overlap = newValue}
   }
+  /// Returns true if `overlap` has been explicitly set.
+  public var hasOverlap: Bool {_storage._overlap != nil}
+  /// Clears the value of `overlap`. Subsequent reads from it will return its default value.
+  public mutating func clearOverlap() {_uniqueStorage()._overlap = nil}
 
   /// "independent" or "codenoise".
   public var fusion: String {
@@ -209,13 +213,13 @@ public nonisolated struct Longshot_V1_JobSpec: @unchecked Sendable {
     set {_uniqueStorage()._fusion = newValue}
   }
 
-  /// "procedural", "dit", "external" or "synthetic".
+  /// The name of an engine the workers offer (their engine files), e.g. "procedural" or "wan-1.3b".
   public var engine: String {
     get {_storage._engine}
     set {_uniqueStorage()._engine = newValue}
   }
 
-  /// Timestep shift of the rectified-flow sampler.
+  /// Timestep shift of the rectified-flow sampler (0: the engine's default, else 3).
   public var shift: Double {
     get {_storage._shift}
     set {_uniqueStorage()._shift = newValue}
@@ -233,7 +237,8 @@ public nonisolated struct Longshot_V1_JobSpec: @unchecked Sendable {
     set {_uniqueStorage()._priority = newValue}
   }
 
-  /// Model name or path the engine loads (empty: the engine's default).
+  /// The model the engine must serve (its model name), or empty for whatever it serves; for the
+  /// synthetic engine, milliseconds per step. Never a path or a command: workers' engine files name those.
   public var model: String {
     get {_storage._model}
     set {_uniqueStorage()._model = newValue}
@@ -328,7 +333,7 @@ nonisolated extension Longshot_V1_JobSpec: SwiftProtobuf.Message, SwiftProtobuf.
     var _seed: UInt64 = 0
     var _steps: UInt32 = 0
     var _window: UInt32 = 0
-    var _overlap: UInt32 = 0
+    var _overlap: UInt32? = nil
     var _fusion: String = String()
     var _engine: String = String()
     var _shift: Double = 0
@@ -440,9 +445,9 @@ nonisolated extension Longshot_V1_JobSpec: SwiftProtobuf.Message, SwiftProtobuf.
       if _storage._window != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._window, fieldNumber: 9)
       }
-      if _storage._overlap != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._overlap, fieldNumber: 10)
-      }
+      try { if let v = _storage._overlap {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 10)
+      } }()
       if !_storage._fusion.isEmpty {
         try visitor.visitSingularStringField(value: _storage._fusion, fieldNumber: 11)
       }

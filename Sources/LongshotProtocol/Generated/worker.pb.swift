@@ -90,9 +90,78 @@ public nonisolated struct Longshot_V1_RegisterWorker: Sendable {
   /// Longshot version of the worker binary.
   public var version: String = String()
 
+  /// The engines the worker offers (its engine file); `engine` holds their names, comma-separated.
+  public var offers: [Longshot_V1_EngineOffer] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// An engine a worker offers, loaded: what the coordinator plans a job from (it loads no model itself).
+public nonisolated struct Longshot_V1_EngineOffer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  /// procedural, synthetic, dit, external or diffusers.
+  public var kind: String = String()
+
+  /// The model the engine serves (its provenance name) and the SHA-256 of its weights, where known.
+  public var model: String = String()
+
+  public var weightsSha256: String = String()
+
+  /// Latent layout: a W x H video has ceil(H / (spatial_factor * latent_unit)) * latent_unit rows of
+  /// latents (columns likewise) and `channels` channels.
+  public var channels: UInt32 = 0
+
+  public var temporalFactor: UInt32 = 0
+
+  public var spatialFactor: UInt32 = 0
+
+  public var latentUnit: UInt32 = 0
+
+  /// The first latent frame stands for one video frame (causal video VAEs).
+  public var causal: Bool = false
+
+  /// Latent frames of context a decode segment needs on each side.
+  public var decodeContext: UInt32 = 0
+
+  /// What the engine recommends for parameters a job leaves unset (0 or unset: no preference).
+  public var defaultWindow: UInt32 = 0
+
+  public var defaultOverlap: UInt32 {
+    get {_defaultOverlap ?? 0}
+    set {_defaultOverlap = newValue}
+  }
+  /// Returns true if `defaultOverlap` has been explicitly set.
+  public var hasDefaultOverlap: Bool {self._defaultOverlap != nil}
+  /// Clears the value of `defaultOverlap`. Subsequent reads from it will return its default value.
+  public mutating func clearDefaultOverlap() {self._defaultOverlap = nil}
+
+  public var defaultShift: Double = 0
+
+  public var defaultGuidance: Double {
+    get {_defaultGuidance ?? 0}
+    set {_defaultGuidance = newValue}
+  }
+  /// Returns true if `defaultGuidance` has been explicitly set.
+  public var hasDefaultGuidance: Bool {self._defaultGuidance != nil}
+  /// Clears the value of `defaultGuidance`. Subsequent reads from it will return its default value.
+  public mutating func clearDefaultGuidance() {self._defaultGuidance = nil}
+
+  /// Resident memory of the engine's process in bytes, when it is one (0: not measured).
+  public var residentBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _defaultOverlap: UInt32? = nil
+  fileprivate var _defaultGuidance: Double? = nil
 }
 
 public nonisolated struct Longshot_V1_WorkerRegistered: Sendable {
@@ -521,7 +590,7 @@ nonisolated extension Longshot_V1_ExchangePhase: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Longshot_V1_RegisterWorker: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RegisterWorker"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}host\0\u{1}pid\0\u{1}engine\0\u{1}slots\0\u{1}version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}host\0\u{1}pid\0\u{1}engine\0\u{1}slots\0\u{1}version\0\u{1}offers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -535,6 +604,7 @@ nonisolated extension Longshot_V1_RegisterWorker: SwiftProtobuf.Message, SwiftPr
       case 4: try { try decoder.decodeSingularStringField(value: &self.engine) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.slots) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.offers) }()
       default: break
       }
     }
@@ -559,6 +629,9 @@ nonisolated extension Longshot_V1_RegisterWorker: SwiftProtobuf.Message, SwiftPr
     if !self.version.isEmpty {
       try visitor.visitSingularStringField(value: self.version, fieldNumber: 6)
     }
+    if !self.offers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.offers, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -569,6 +642,111 @@ nonisolated extension Longshot_V1_RegisterWorker: SwiftProtobuf.Message, SwiftPr
     if lhs.engine != rhs.engine {return false}
     if lhs.slots != rhs.slots {return false}
     if lhs.version != rhs.version {return false}
+    if lhs.offers != rhs.offers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_EngineOffer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EngineOffer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}model\0\u{3}weights_sha256\0\u{1}channels\0\u{3}temporal_factor\0\u{3}spatial_factor\0\u{3}latent_unit\0\u{1}causal\0\u{3}decode_context\0\u{3}default_window\0\u{3}default_overlap\0\u{3}default_shift\0\u{3}default_guidance\0\u{3}resident_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.weightsSha256) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.channels) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.temporalFactor) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.spatialFactor) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.latentUnit) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.causal) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.decodeContext) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.defaultWindow) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self._defaultOverlap) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.defaultShift) }()
+      case 14: try { try decoder.decodeSingularDoubleField(value: &self._defaultGuidance) }()
+      case 15: try { try decoder.decodeSingularUInt64Field(value: &self.residentBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 3)
+    }
+    if !self.weightsSha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.weightsSha256, fieldNumber: 4)
+    }
+    if self.channels != 0 {
+      try visitor.visitSingularUInt32Field(value: self.channels, fieldNumber: 5)
+    }
+    if self.temporalFactor != 0 {
+      try visitor.visitSingularUInt32Field(value: self.temporalFactor, fieldNumber: 6)
+    }
+    if self.spatialFactor != 0 {
+      try visitor.visitSingularUInt32Field(value: self.spatialFactor, fieldNumber: 7)
+    }
+    if self.latentUnit != 0 {
+      try visitor.visitSingularUInt32Field(value: self.latentUnit, fieldNumber: 8)
+    }
+    if self.causal != false {
+      try visitor.visitSingularBoolField(value: self.causal, fieldNumber: 9)
+    }
+    if self.decodeContext != 0 {
+      try visitor.visitSingularUInt32Field(value: self.decodeContext, fieldNumber: 10)
+    }
+    if self.defaultWindow != 0 {
+      try visitor.visitSingularUInt32Field(value: self.defaultWindow, fieldNumber: 11)
+    }
+    try { if let v = self._defaultOverlap {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 12)
+    } }()
+    if self.defaultShift.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.defaultShift, fieldNumber: 13)
+    }
+    try { if let v = self._defaultGuidance {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 14)
+    } }()
+    if self.residentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.residentBytes, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_EngineOffer, rhs: Longshot_V1_EngineOffer) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.weightsSha256 != rhs.weightsSha256 {return false}
+    if lhs.channels != rhs.channels {return false}
+    if lhs.temporalFactor != rhs.temporalFactor {return false}
+    if lhs.spatialFactor != rhs.spatialFactor {return false}
+    if lhs.latentUnit != rhs.latentUnit {return false}
+    if lhs.causal != rhs.causal {return false}
+    if lhs.decodeContext != rhs.decodeContext {return false}
+    if lhs.defaultWindow != rhs.defaultWindow {return false}
+    if lhs._defaultOverlap != rhs._defaultOverlap {return false}
+    if lhs.defaultShift != rhs.defaultShift {return false}
+    if lhs._defaultGuidance != rhs._defaultGuidance {return false}
+    if lhs.residentBytes != rhs.residentBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

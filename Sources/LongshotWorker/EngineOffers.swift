@@ -1,0 +1,40 @@
+import Foundation
+import LongshotDiffusion
+import LongshotEngines
+import LongshotExternal
+import LongshotJob
+import LongshotProtocol
+import LongshotWire
+
+/// Loads every engine a worker offers, once, and describes each for the coordinator (name, model, weights
+/// hash, latent layout, defaults): the coordinator plans jobs from these, and never loads a model itself.
+enum EngineOffers {
+    /// The frame size engines are probed at: a multiple of every spatial factor and patch in use.
+    static let probe = 256
+
+    static func load(_ roster: EngineRoster, log: WorkerLog) async throws -> [Longshot_V1_EngineOffer] {
+        var offers: [Longshot_V1_EngineOffer] = []
+        for entry in roster.entries {
+            var spec = JobSpec.defaults
+            spec.engine = entry.name
+            (spec.width, spec.height) = (probe, probe)
+            let started = ContinuousClock.now
+            let denoiser: any Denoiser
+            do {
+                let probeSpec = spec
+                denoiser = try await onThread(name: "load-\(entry.name)") { try roster.denoiser(for: probeSpec) }
+            } catch {
+                throw WorkerError("engine \(entry.name) (\(entry.kind.rawValue)) does not load: \(error)")
+            }
+            let layout = denoiser.layout(width: probe, height: probe)
+            let external = denoiser as? ExternalEngine
+            var offer = Longshot_V1_EngineOffer(
+                name: entry.name, kind: entry.kind.rawValue, model: denoiser.modelName, weightsSHA256: external?.weightsDigest,
+                layout: layout, unit: denoiser.latentUnit, defaults: denoiser.defaults)
+            offer.residentBytes = UInt64(external?.residentBytes ?? 0)
+            log.info("engine \(entry.name): \(denoiser.modelName) loaded in \(ContinuousClock.now - started)")
+            offers.append(offer)
+        }
+        return offers
+    }
+}

@@ -4,7 +4,8 @@ import LongshotProtocol
 extension Longshot_V1_ClusterStatus {
     /// The `status --json` object. Stable keys (scripts rely on them):
     /// `coordinator {pid, host, version, startedAt, uptimeSeconds, listen, events}`,
-    /// `workers[] {name, host, pid, state, engine, slots, current, lastSeen, lastSeenMs, id}` where
+    /// `workers[] {name, host, pid, state, engine, slots, current, lastSeen, lastSeenMs, id, engines[] {name,
+    /// loaded, loads, residentBytes}}` (engine: the engines' names, comma-separated) where
     /// `current` is `"JOB/WINDOW"` or null and `lastSeen` is ISO-8601 UTC (null if never seen),
     /// `activeJobs[]` (running jobs, as in `jobs --json`, with `groups` and `slowestGroupStep` for codenoise),
     /// and `queue {queued, running, stitching, encoding, succeeded, failed, cancelled, windowsPending, windowsLeased}`.
@@ -23,6 +24,9 @@ extension Longshot_V1_ClusterStatus {
                     "slots": Int(w.slots), "current": JSONText.orNull(w.hasCurrent && !w.current.isEmpty ? w.current : nil),
                     "lastSeen": JSONText.orNull(FarmTime.iso8601(ms: w.lastSeenMs)), "lastSeenMs": w.lastSeenMs,
                     "id": w.workerID,
+                    "engines": w.engines.map { e -> [String: Any] in
+                        ["name": e.name, "loaded": e.loaded, "loads": Int(e.loads), "residentBytes": Int(e.residentBytes)]
+                    },
                 ]
             },
             "activeJobs": activeJobs.map { $0.jsonObject },
@@ -63,11 +67,20 @@ extension Longshot_V1_ClusterStatus {
         var table = TextTable(["WORKER", "HOST", "PID", "STATE", "ENGINE", "SLOTS", "CURRENT", "LAST SEEN"])
         for w in workers {
             table.add([
-                w.name, w.host, String(w.pid), w.state.word, w.engine, String(w.slots),
+                w.name, w.host, String(w.pid), w.state.word, Self.engines(w), String(w.slots),
                 w.hasCurrent && !w.current.isEmpty ? w.current : "-",
                 w.lastSeenMs > 0 ? FarmTime.age(ms: w.lastSeenMs, now: now) + " ago" : "-",
             ])
         }
         return table.text
+    }
+
+    /// A worker's engines for the table: each name, with its process's memory when loaded (`wan 1.2 GB`).
+    static func engines(_ w: Longshot_V1_WorkerInfo) -> String {
+        guard !w.engines.isEmpty else { return w.engine }
+        return w.engines.map { e in
+            guard e.loaded else { return "\(e.name) (idle)" }
+            return e.residentBytes > 0 ? "\(e.name) \(String(format: "%.1f", Double(e.residentBytes) / 1e9)) GB" : e.name
+        }.joined(separator: ", ")
     }
 }

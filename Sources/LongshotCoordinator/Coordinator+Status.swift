@@ -29,6 +29,7 @@ extension Coordinator {
                     $0.pid = UInt32(clamping: w.pid)
                     $0.state = w.state.wire
                     $0.engine = w.engine
+                    $0.engines = engineStates.withLock { $0[w.id] ?? [] }
                     $0.slots = UInt32(clamping: w.slots)
                     if let current = w.currentWindows.first {
                         $0.current = "\(current.jobID)/\(current.index)"

@@ -29,6 +29,7 @@ extension Coordinator {
         guard try await database.run({ try $0.heartbeat(workerID: r.workerID) }) else {
             throw RequestError(.notFound, "unknown worker \(r.workerID): register again")
         }
+        engineStates.withLock { $0[r.workerID] = r.engines }
         return .heartbeatAck(Longshot_V1_HeartbeatAck())
     }
 

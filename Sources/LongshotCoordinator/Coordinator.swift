@@ -19,6 +19,8 @@ public final class Coordinator: Sendable {
     let finishing = Mutex<Set<String>>([])
     /// The window each live lease works on, for progress events (derived: rebuilt from the database on a miss).
     let leaseWindows = Mutex<[String: (job: String, index: Int)]>([:])
+    /// Each worker's engines, as its last heartbeat reported them (memory only: heartbeats refresh it).
+    let engineStates = Mutex<[String: [Longshot_V1_EngineState]]>([:])
     /// Live codenoise group leases (derived: rebuilt from the database on a miss).
     let groupLeases = Mutex<[String: GroupLeaseInfo]>([:])
     /// The codenoise step barrier (in memory; a restart rolls groups back to their checkpoint floor).

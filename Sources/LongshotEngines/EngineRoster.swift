@@ -88,6 +88,15 @@ public final class EngineRoster: Sendable {
         return idle.map(\.0)  // the denoisers end (processes stop) as the last reference goes
     }
 
+    /// Every engine offered: whether it is loaded, how often it was, its process's resident bytes.
+    public var states: [(name: String, loaded: Bool, loads: Int, residentBytes: Int)] {
+        let (warm, loads) = state.withLock { s in (s.warm, s.loads) }
+        return names.map { name in
+            let engine = warm[name]?.denoiser
+            return (name, engine != nil, loads[name] ?? 0, (engine as? ExternalEngine)?.residentBytes ?? 0)
+        }
+    }
+
     /// What each loaded engine holds in memory: the engine process's resident bytes, where it is one.
     public var memory: [String: Int] {
         state.withLock { s in s.warm.compactMapValues { ($0.denoiser as? ExternalEngine)?.residentBytes } }

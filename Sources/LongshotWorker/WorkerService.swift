@@ -163,9 +163,18 @@ public final class WorkerService: Sendable {
             try await Task.sleep(for: interval)
             for name in engines.unloadIdle() { log.info("engine \(name) unloaded after its idle time") }
             do {
+                let engineStates = engines.states.map { e in
+                    Longshot_V1_EngineState.with {
+                        $0.name = e.name
+                        $0.loaded = e.loaded
+                        $0.loads = UInt32(e.loads)
+                        $0.residentBytes = UInt64(e.residentBytes)
+                    }
+                }
                 _ = try await link.call(.heartbeat(.with {
                     $0.workerID = id
                     $0.activeLeaseIds = active
+                    $0.engines = engineStates
                 }))
             } catch where error.code == .notFound {
                 log.info("the coordinator forgot this worker; registering again")

@@ -18,11 +18,12 @@ let farmPrompt = "a red ball bouncing on a blue background"
 /// and keeps the scratch directory.
 func withFarm(
     _ label: String, workers: Int = 0, engine: String = "procedural", host: String = "127.0.0.1",
-    databaseURL: String? = nil, coordinatorArguments: [String] = [], _ body: (FarmHarness) async throws -> Void
+    databaseURL: String? = nil, coordinatorArguments: [String] = [], coordinatorEnvironment: [String: String] = [:],
+    _ body: (FarmHarness) async throws -> Void
 ) async throws {
     let farm = try FarmHarness(
         label, workers: workers, engine: engine, host: host, databaseURL: databaseURL,
-        coordinatorArguments: coordinatorArguments)
+        coordinatorArguments: coordinatorArguments, coordinatorEnvironment: coordinatorEnvironment)
     var failed = true
     defer { farm.shutdown(keepScratch: failed || ProcessInfo.processInfo.environment["LONGSHOT_KEEP_FARM"] != nil) }
     do {

@@ -31,6 +31,8 @@ public final class FarmHarness: @unchecked Sendable {
     public let dataDirectory: URL
     /// Extra arguments of every coordinator start (e.g. `--allow-external-engines`).
     public let coordinatorArguments: [String]
+    /// Set on top of ``environment`` for the coordinator (e.g. a PATH without Python).
+    public let coordinatorEnvironment: [String: String]
 
     private let lock = NSLock()
     private var coordinatorProcess: FarmProcess?
@@ -56,11 +58,13 @@ public final class FarmHarness: @unchecked Sendable {
     ///   - host: The address the coordinator listens on (127.0.0.1, or a veth address for the netns test).
     ///   - databaseURL: A database to use instead of a fresh one on ``TestPostgres``.
     ///   - coordinatorArguments: Extra arguments for `longshot coordinator`, on every start.
+    ///   - coordinatorEnvironment: Set on top of the children's environment for the coordinator.
     public init(
         _ label: String, workers: Int = 0, engine: String = "procedural", leaseTTL: Int = 3,
         host: String = "127.0.0.1", databaseURL: String? = nil, startCoordinator: Bool = true,
-        coordinatorArguments: [String] = []
+        coordinatorArguments: [String] = [], coordinatorEnvironment: [String: String] = [:]
     ) throws {
+        self.coordinatorEnvironment = coordinatorEnvironment
         scratch = try ScratchDirectory("longshot-farm-\(label)")
         token = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
         self.databaseURL = try databaseURL ?? TestPostgres.freshDatabase()
@@ -97,7 +101,7 @@ public final class FarmHarness: @unchecked Sendable {
                 "coordinator", "--listen", address, "--events", eventsAddress, "--database", databaseURL,
                 "--data-dir", dataDirectory.path, "--lease-ttl", String(leaseTTL),
             ] + coordinatorArguments,
-            environment: environment)
+            environment: environment.merging(coordinatorEnvironment) { $1 })
         lock.withLock { coordinatorProcess = process }
         try waitForLog(process, containing: "listening on", timeout: timeout)
     }

@@ -223,6 +223,9 @@ public nonisolated struct Longshot_V1_WorkerInfo: Sendable {
 
   public var workerID: String = String()
 
+  /// Its engines, from its last heartbeat to this coordinator.
+  public var engines: [Longshot_V1_EngineState] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -787,7 +790,7 @@ nonisolated extension Longshot_V1_CoordinatorInfo: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Longshot_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}host\0\u{1}pid\0\u{1}state\0\u{1}engine\0\u{1}slots\0\u{1}current\0\u{3}last_seen_ms\0\u{3}worker_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}host\0\u{1}pid\0\u{1}state\0\u{1}engine\0\u{1}slots\0\u{1}current\0\u{3}last_seen_ms\0\u{3}worker_id\0\u{1}engines\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -804,6 +807,7 @@ nonisolated extension Longshot_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtob
       case 7: try { try decoder.decodeSingularStringField(value: &self._current) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.lastSeenMs) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.engines) }()
       default: break
       }
     }
@@ -841,6 +845,9 @@ nonisolated extension Longshot_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtob
     if !self.workerID.isEmpty {
       try visitor.visitSingularStringField(value: self.workerID, fieldNumber: 9)
     }
+    if !self.engines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.engines, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -854,6 +861,7 @@ nonisolated extension Longshot_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtob
     if lhs._current != rhs._current {return false}
     if lhs.lastSeenMs != rhs.lastSeenMs {return false}
     if lhs.workerID != rhs.workerID {return false}
+    if lhs.engines != rhs.engines {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -192,6 +192,30 @@ public nonisolated struct Longshot_V1_Heartbeat: Sendable {
 
   public var activeLeaseIds: [String] = []
 
+  /// The worker's engines now: loaded or not, how often loaded, their memory.
+  public var engines: [Longshot_V1_EngineState] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One engine of a worker, as its heartbeat reports it.
+public nonisolated struct Longshot_V1_EngineState: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var loaded: Bool = false
+
+  /// Times the engine was loaded (model weights read, engine process started) since the worker started.
+  public var loads: UInt32 = 0
+
+  /// Resident memory of the engine's process in bytes (0: in-process or not measured).
+  public var residentBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -794,7 +818,7 @@ nonisolated extension Longshot_V1_WorkerRegistered: SwiftProtobuf.Message, Swift
 
 nonisolated extension Longshot_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}active_lease_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}active_lease_ids\0\u{1}engines\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -804,6 +828,7 @@ nonisolated extension Longshot_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.activeLeaseIds) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.engines) }()
       default: break
       }
     }
@@ -816,12 +841,61 @@ nonisolated extension Longshot_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
     if !self.activeLeaseIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.activeLeaseIds, fieldNumber: 2)
     }
+    if !self.engines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.engines, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_Heartbeat, rhs: Longshot_V1_Heartbeat) -> Bool {
     if lhs.workerID != rhs.workerID {return false}
     if lhs.activeLeaseIds != rhs.activeLeaseIds {return false}
+    if lhs.engines != rhs.engines {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EngineState"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}loaded\0\u{1}loads\0\u{3}resident_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.loaded) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.loads) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.residentBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.loaded != false {
+      try visitor.visitSingularBoolField(value: self.loaded, fieldNumber: 2)
+    }
+    if self.loads != 0 {
+      try visitor.visitSingularUInt32Field(value: self.loads, fieldNumber: 3)
+    }
+    if self.residentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.residentBytes, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_EngineState, rhs: Longshot_V1_EngineState) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.loaded != rhs.loaded {return false}
+    if lhs.loads != rhs.loads {return false}
+    if lhs.residentBytes != rhs.residentBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -66,7 +66,8 @@ extension Longshot_V1_JobDetail {
             "state     \(state.word)" + (error.isEmpty ? "" : ": \(error)"),
             "prompt    \(s.promptText.excerpt(100))",
             "video     \(String(format: "%g", s.durationSeconds)) s at \(s.fps) fps, \(s.width)x\(s.height), seed \(s.seed)",
-            "render    \(s.engine), \(s.steps) steps, window \(s.window) overlap \(s.overlap), \(s.fusion), priority \(s.priority)",
+            "render    \(s.engine)\(s.model.isEmpty || s.model == s.engine ? "" : " (\(s.model))"), \(s.steps) steps, shift \(String(format: "%g", s.shift)), window \(s.window) overlap \(s.overlap), \(s.fusion), priority \(s.priority)",
+            "guidance  \(s.hasGuidance ? String(format: "%g", s.guidance) : "none (the engine's default)")" + (s.negativePrompt.isEmpty ? "" : ", negative prompt \"\(s.negativePrompt.excerpt(60))\""),
             "created   \(FarmTime.iso8601(ms: createdAtMs) ?? "-") (\(FarmTime.age(ms: createdAtMs, now: now)) ago)",
             "windows   \(windowsDone)/\(windows.count) done",
         ]

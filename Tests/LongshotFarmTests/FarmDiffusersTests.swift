@@ -59,6 +59,9 @@ extension FarmTests {
                 #expect(detail.spec.window == 21, "the model's window by default: \(detail.spec.window)")
                 #expect(detail.spec.hasGuidance && detail.spec.guidance == 5, "the model's guidance by default")
                 try farm.expectSameFrames(id, as: reference, name: "wan.mp4")
+                let show = try farm.cli(["show", id]).stdout
+                #expect(show.contains("guidance  5"), "\(show)")
+                #expect(show.contains("render    wan (diffusers:wan@"), "\(show)")
 
                 // Each worker loaded the model once, for every window, group and segment it ran.
                 let status = try await farm.client().status()
@@ -70,6 +73,25 @@ extension FarmTests {
                 let json = try farm.cli(["status", "--json"])
                 #expect(json.stdout.contains("\"loads\" : 1") || json.stdout.contains("\"loads\":1"), "\(json.stdout)")
             }
+        }
+
+        @Test("a worker whose engine file names a corrupt model folder stops at start with one line naming the engine and the error",
+              .enabled(if: available, Comment(rawValue: TinyPipelines.reason)))
+        func corruptModelStopsTheWorker() throws {
+            let scratch = try ScratchDirectory("longshot-diffusers-corrupt")
+            defer { scratch.remove() }
+            let copy = scratch.file("wan")
+            try FileManager.default.copyItem(at: try TinyPipelines.folder().appendingPathComponent("wan"), to: copy)
+            try Data("not a safetensors file".utf8).write(to: copy.appendingPathComponent("vae/diffusion_pytorch_model.safetensors"))
+            let engines = scratch.file("engines.yaml")
+            try "engines:\n  wan:\n    kind: diffusers\n    model: \"\(copy.path)\"\n".write(to: engines, atomically: true, encoding: .utf8)
+            let result = try LongshotProcess.run(
+                ["worker", "--coordinator", "tcp://127.0.0.1:9", "--token", "t", "--engines", engines.path], in: scratch.url,
+                environment: TinyPipelines.environment, timeout: .seconds(300))
+            #expect(result.status != 0)
+            #expect(result.stderrLines.count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("engine wan (diffusers) does not load: model: diffusers engine for \(copy.path): "), "\(result.stderr)")
+            #expect(result.stderr.contains("cannot load"), "\(result.stderr)")
         }
     }
 }

@@ -17,7 +17,7 @@ struct DiffusersEngineTests {
     }
 
     @Test("one window through render equals the pipeline's own loop from the same noise (1e-4 relative)",
-          .enabled(if: available, Comment(rawValue: TinyPipelines.reason)), arguments: ["wan", "ltx"])
+          .enabled(if: available, Comment(rawValue: TinyPipelines.reason)), arguments: ["wan", "ltx", "hunyuan"])
     func parityWithPipeline(kind: String) throws {
         let model = try TinyPipelines.folder().appendingPathComponent(kind).path
         let dir = try scratch()

@@ -18,7 +18,7 @@ public enum TinyPipelines {
         ["LONGSHOT_PYTHON": python ?? "python3", "LONGSHOT_TORCH_THREADS": "1"]
     }
 
-    /// The folder holding `wan/` and `ltx/`, built once per test process (about 10 s).
+    /// The folder holding `wan/`, `ltx/` and `hunyuan/`, built once per test process (about 12 s).
     public static func folder() throws -> URL {
         try built.get()
     }

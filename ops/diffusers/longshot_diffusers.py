@@ -3,7 +3,8 @@
     python ops/diffusers/longshot_diffusers.py MODEL_DIR [--device cpu|cuda] [--dtype fp32|bf16|fp16]
 
 MODEL_DIR is a pipeline saved with `save_pretrained` (a `model_index.json` and one folder per component),
-for the flow-matching text-to-video models: Wan 2.1 / 2.2 (`WanPipeline`) and LTX-Video (`LTXPipeline`).
+for the flow-matching text-to-video models: Wan 2.1 / 2.2 (`WanPipeline`), LTX-Video (`LTXPipeline`) and
+HunyuanVideo (`HunyuanVideoPipeline`, whose guidance is embedded in the model: one pass per step).
 Longshot's sampler runs the steps; this engine answers for one window at a time:
 - `prepare` encodes each shot's prompt once (cached per text) and the negative prompt, and blends the
   shots' embeddings by the window's mean shot weights (prompt travel);
@@ -187,7 +188,55 @@ class LTXFamily(ModelFamily):
         return vae.decode(z, timestep, return_dict=False)[0]
 
 
-FAMILIES = {"WanPipeline": WanFamily, "LTXPipeline": LTXFamily}
+class HunyuanFamily(ModelFamily):
+    """HunyuanVideo is guidance-distilled: the guidance scale is embedded in the transformer (x 1000, as the
+    pipeline's `guidance_scale`), one pass per step; negative prompts are not used (its true CFG is off)."""
+
+    default_guidance = 6.0
+    trained_frames = 129
+    embedded_guidance = True
+
+    def __init__(self, pipe, torch, device):
+        super().__init__(pipe, torch, device)
+        self.model = pipe.transformer
+        self.channels = pipe.transformer.config.in_channels
+        self.spatial = pipe.vae_scale_factor_spatial
+        self.temporal = pipe.vae_scale_factor_temporal
+        self.patch = (pipe.transformer.config.patch_size_t, pipe.transformer.config.patch_size)
+
+    def check_size(self, width, height):
+        multiple = self.spatial * self.patch[1]
+        if width % multiple or height % multiple:
+            raise ValueError(f"this HunyuanVideo model needs width and height in multiples of {multiple}; got {width}x{height}")
+
+    def encode(self, text):
+        embeds, pooled, mask = self.pipe.encode_prompt(
+            prompt=text, prompt_2=None, device=self.device, max_sequence_length=self.max_sequence_length())
+        return {"embeds": embeds.to(self.dtype), "pooled": pooled.to(self.dtype), "mask": mask}
+
+    def blend(self, parts):
+        mask = parts[0][1]["mask"]
+        for _, p in parts[1:]:
+            mask = self.torch.maximum(mask, p["mask"])
+        return {"embeds": sum(w * p["embeds"] for w, p in parts).to(self.dtype),
+                "pooled": sum(w * p["pooled"] for w, p in parts).to(self.dtype), "mask": mask}
+
+    def velocity(self, x, t, cond, uncond, guidance):
+        torch = self.torch
+        timestep = torch.tensor([t * 1000.0], dtype=torch.float32, device=self.device).to(x.dtype)
+        embedded = torch.tensor([guidance], dtype=self.dtype, device=self.device) * 1000.0
+        pred = self.model(
+            hidden_states=x.to(self.dtype), timestep=timestep, encoder_hidden_states=cond["embeds"],
+            encoder_attention_mask=cond["mask"], pooled_projections=cond["pooled"], guidance=embedded,
+            return_dict=False)[0]
+        return pred.float()
+
+    def decode(self, latents):
+        vae = self.pipe.vae
+        return vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
+
+
+FAMILIES = {"WanPipeline": WanFamily, "LTXPipeline": LTXFamily, "HunyuanVideoPipeline": HunyuanFamily}
 
 
 class DiffusersEngine:
@@ -240,7 +289,8 @@ class DiffusersEngine:
         cond = parts[0][1] if len(parts) == 1 else f.blend(parts)
         guidance = header.get("guidance")
         guidance = f.default_guidance if guidance is None else float(guidance)
-        uncond = self.text(header.get("negative_prompt") or "") if guidance > 1.0 else None
+        embedded = getattr(f, "embedded_guidance", False)
+        uncond = self.text(header.get("negative_prompt") or "") if guidance > 1.0 and not embedded else None
         if isinstance(f, LTXFamily):
             f.fps = float(header.get("fps") or 25.0)
         handle = self.next_window

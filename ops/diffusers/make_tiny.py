@@ -2,9 +2,10 @@
 
     python ops/diffusers/make_tiny.py OUT_DIR [--kind wan|ltx|all] [--seed 0]
 
-Writes OUT_DIR/wan (a `WanPipeline`: `WanTransformer3DModel`, `AutoencoderKLWan`, a `UMT5EncoderModel`)
-and OUT_DIR/ltx (an `LTXPipeline`: `LTXVideoTransformer3DModel`, `AutoencoderKLLTXVideo`, a
-`T5EncoderModel`), each in the `save_pretrained` layout a real model folder has. The tokenizer is
+Writes OUT_DIR/wan (a `WanPipeline`: `WanTransformer3DModel`, `AutoencoderKLWan`, a `UMT5EncoderModel`),
+OUT_DIR/ltx (an `LTXPipeline`: `LTXVideoTransformer3DModel`, `AutoencoderKLLTXVideo`, a `T5EncoderModel`)
+and OUT_DIR/hunyuan (a `HunyuanVideoPipeline`: `HunyuanVideoTransformer3DModel`, `AutoencoderKLHunyuanVideo`,
+a `LlamaModel` and a `CLIPTextModel`), each in the `save_pretrained` layout a real model folder has. The tokenizer is
 word-level (the `tokenizers` library) over a small English vocabulary. Nothing is downloaded; the same
 seed writes the same weights.
 """
@@ -13,12 +14,25 @@ import os
 
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import PreTrainedTokenizerFast, T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+from transformers import (
+    CLIPTextConfig,
+    CLIPTextModel,
+    LlamaConfig,
+    LlamaModel,
+    PreTrainedTokenizerFast,
+    T5Config,
+    T5EncoderModel,
+    UMT5Config,
+    UMT5EncoderModel,
+)
 
 from diffusers import (
+    AutoencoderKLHunyuanVideo,
     AutoencoderKLLTXVideo,
     AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
+    HunyuanVideoPipeline,
+    HunyuanVideoTransformer3DModel,
     LTXPipeline,
     LTXVideoTransformer3DModel,
     WanPipeline,
@@ -96,7 +110,34 @@ def ltx(out, seed):
     pipe.save_pretrained(out)
 
 
-BUILDERS = {"wan": wan, "ltx": ltx}
+def hunyuan(out, seed):
+    torch.manual_seed(seed)
+    tok, vocab = tokenizer()
+    tok_2, _ = tokenizer()
+    tok_2.model_max_length = 77
+    text_encoder = LlamaModel(LlamaConfig(
+        bos_token_id=0, eos_token_id=1, pad_token_id=0, hidden_size=16, intermediate_size=37, num_attention_heads=4,
+        num_key_value_heads=4, num_hidden_layers=2, vocab_size=vocab, hidden_act="gelu"))
+    text_encoder_2 = CLIPTextModel(CLIPTextConfig(
+        bos_token_id=0, eos_token_id=1, pad_token_id=0, hidden_size=8, intermediate_size=37, num_attention_heads=4,
+        num_hidden_layers=2, vocab_size=vocab, hidden_act="gelu", projection_dim=32, max_position_embeddings=77))
+    transformer = HunyuanVideoTransformer3DModel(
+        in_channels=4, out_channels=4, num_attention_heads=2, attention_head_dim=10, num_layers=1, num_single_layers=1,
+        num_refiner_layers=1, patch_size=1, patch_size_t=1, guidance_embeds=True, text_embed_dim=16,
+        pooled_projection_dim=8, rope_axes_dim=(2, 4, 4))
+    vae = AutoencoderKLHunyuanVideo(
+        in_channels=3, out_channels=3, latent_channels=4, down_block_types=("HunyuanVideoDownBlock3D",) * 4,
+        up_block_types=("HunyuanVideoUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), layers_per_block=1,
+        act_fn="silu", norm_num_groups=4, scaling_factor=0.476986, spatial_compression_ratio=8,
+        temporal_compression_ratio=4, mid_block_add_attention=True)
+    scheduler = FlowMatchEulerDiscreteScheduler(shift=7.0)
+    pipe = HunyuanVideoPipeline(
+        text_encoder=text_encoder, tokenizer=tok, transformer=transformer, vae=vae, scheduler=scheduler,
+        text_encoder_2=text_encoder_2, tokenizer_2=tok_2)
+    pipe.save_pretrained(out)
+
+
+BUILDERS = {"wan": wan, "ltx": ltx, "hunyuan": hunyuan}
 
 
 def main():

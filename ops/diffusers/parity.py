@@ -67,6 +67,9 @@ def main():
         out = pipe(latents=packed, num_frames=(frames - 1) * temporal + 1, frame_rate=args.fps, **common).frames
         h, w = initial.shape[3], initial.shape[4]
         out = pipe._unpack_latents(out, frames // pt, h // p, w // p, p, pt)
+    elif name == "HunyuanVideoPipeline":
+        temporal = pipe.vae_scale_factor_temporal
+        out = pipe(latents=initial, num_frames=(frames - 1) * temporal + 1, **common).frames
     else:
         sys.exit(f"parity: {name} is not supported")
     out = out.float()

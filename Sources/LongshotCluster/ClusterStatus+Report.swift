@@ -5,7 +5,7 @@ extension Longshot_V1_ClusterStatus {
     /// The `status --json` object. Stable keys (scripts rely on them):
     /// `coordinator {pid, host, version, startedAt, uptimeSeconds, listen, events}`,
     /// `workers[] {name, host, pid, state, engine, slots, current, lastSeen, lastSeenMs, id, engines[] {name,
-    /// loaded, loads, residentBytes}}` (engine: the engines' names, comma-separated) where
+    /// loaded, loads, residentBytes, gpuBytes}}` (engine: the engines' names, comma-separated) where
     /// `current` is `"JOB/WINDOW"` or null and `lastSeen` is ISO-8601 UTC (null if never seen),
     /// `activeJobs[]` (running jobs, as in `jobs --json`, with `groups` and `slowestGroupStep` for codenoise),
     /// and `queue {queued, running, stitching, encoding, succeeded, failed, cancelled, windowsPending, windowsLeased}`.
@@ -25,7 +25,10 @@ extension Longshot_V1_ClusterStatus {
                     "lastSeen": JSONText.orNull(FarmTime.iso8601(ms: w.lastSeenMs)), "lastSeenMs": w.lastSeenMs,
                     "id": w.workerID,
                     "engines": w.engines.map { e -> [String: Any] in
-                        ["name": e.name, "loaded": e.loaded, "loads": Int(e.loads), "residentBytes": Int(e.residentBytes)]
+                        [
+                            "name": e.name, "loaded": e.loaded, "loads": Int(e.loads), "residentBytes": Int(e.residentBytes),
+                            "gpuBytes": Int(e.gpuBytes),
+                        ]
                     },
                 ]
             },
@@ -80,7 +83,10 @@ extension Longshot_V1_ClusterStatus {
         guard !w.engines.isEmpty else { return w.engine }
         return w.engines.map { e in
             guard e.loaded else { return "\(e.name) (idle)" }
-            return e.residentBytes > 0 ? "\(e.name) \(String(format: "%.1f", Double(e.residentBytes) / 1e9)) GB" : e.name
+            var memory: [String] = []
+            if e.residentBytes > 0 { memory.append(String(format: "%.1f GB", Double(e.residentBytes) / 1e9)) }
+            if e.gpuBytes > 0 { memory.append(String(format: "GPU %.1f GB", Double(e.gpuBytes) / 1e9)) }
+            return memory.isEmpty ? e.name : "\(e.name) \(memory.joined(separator: ", "))"
         }.joined(separator: ", ")
     }
 }

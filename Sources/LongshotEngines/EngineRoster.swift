@@ -88,12 +88,13 @@ public final class EngineRoster: Sendable {
         return idle.map(\.0)  // the denoisers end (processes stop) as the last reference goes
     }
 
-    /// Every engine offered: whether it is loaded, how often it was, its process's resident bytes.
-    public var states: [(name: String, loaded: Bool, loads: Int, residentBytes: Int)] {
+    /// Every engine offered: whether it is loaded, how often it was, its processes' resident and GPU bytes.
+    public var states: [(name: String, loaded: Bool, loads: Int, residentBytes: Int, gpuBytes: Int)] {
         let (warm, loads) = state.withLock { s in (s.warm, s.loads) }
         return names.map { name in
             let engine = warm[name]?.denoiser
-            return (name, engine != nil, loads[name] ?? 0, (engine as? ExternalEngine)?.residentBytes ?? 0)
+            let external = engine as? ExternalEngine
+            return (name, engine != nil, loads[name] ?? 0, external?.residentBytes ?? 0, external?.gpuBytes ?? 0)
         }
     }
 

@@ -109,6 +109,26 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
     /// The engine process's id.
     public var processID: Int32 { process.pid }
 
+    /// The ids of the engine's processes: its process group (the shell and what it started).
+    public var processGroup: [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [process.pid] }
+        return entries.compactMap { entry -> Int32? in
+            guard entry.first?.isNumber == true,
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[2]) == process.pid ? Int32(entry) : nil
+        }
+    }
+
+    /// GPU memory the engine's processes hold in bytes (NVIDIA, through nvidia-smi); 0 without a GPU.
+    public var gpuBytes: Int {
+        let used = GPUMemory.byProcess()
+        guard !used.isEmpty else { return 0 }
+        return processGroup.reduce(0) { $0 + (used[$1] ?? 0) }
+    }
+
     /// The resident memory of the engine's processes in bytes (Linux: the VmRSS of every process in the
     /// engine's process group, the shell and what it started), nil if unknown.
     public var residentBytes: Int? {

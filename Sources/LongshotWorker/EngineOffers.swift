@@ -1,5 +1,6 @@
 import Foundation
 import LongshotDiffusion
+import LongshotDigest
 import LongshotEngines
 import LongshotExternal
 import LongshotJob
@@ -29,12 +30,26 @@ enum EngineOffers {
             let layout = denoiser.layout(width: probe, height: probe)
             let external = denoiser as? ExternalEngine
             var offer = Longshot_V1_EngineOffer(
-                name: entry.name, kind: entry.kind.rawValue, model: denoiser.modelName, weightsSHA256: external?.weightsDigest,
+                name: entry.name, kind: entry.kind.rawValue, model: denoiser.modelName,
+                weightsSHA256: external?.weightsDigest ?? (entry.kind == .dit ? entry.model.flatMap(folderDigest) : nil),
                 layout: layout, unit: denoiser.latentUnit, defaults: denoiser.defaults)
             offer.residentBytes = UInt64(external?.residentBytes ?? 0)
             log.info("engine \(entry.name): \(denoiser.modelName) loaded in \(ContinuousClock.now - started)")
             offers.append(offer)
         }
         return offers
+    }
+
+    /// SHA-256 over a model folder's config.json and model.safetensors (a dit engine's weights).
+    static func folderDigest(_ folder: String) -> String? {
+        var data = Data()
+        for file in ["config.json", "model.safetensors"] {
+            guard let bytes = FileManager.default.contents(atPath: URL(fileURLWithPath: folder).appendingPathComponent(file).path) else {
+                return nil
+            }
+            data.append(Data(file.utf8))
+            data.append(bytes)
+        }
+        return SHA256.hex(data)
     }
 }

@@ -169,6 +169,7 @@ public final class WorkerService: Sendable {
                         $0.loaded = e.loaded
                         $0.loads = UInt32(e.loads)
                         $0.residentBytes = UInt64(e.residentBytes)
+                        $0.gpuBytes = UInt64(e.gpuBytes)
                     }
                 }
                 _ = try await link.call(.heartbeat(.with {

@@ -89,3 +89,11 @@ struct EngineRosterTests {
         }
     }
 }
+
+/// nvidia-smi's compute-apps CSV, as GPU workers report engine GPU memory (no GPU here: the parser alone).
+@Test("GPU memory per process from nvidia-smi's CSV")
+func gpuMemoryParsing() {
+    let csv = "12345, 15360\n12346, 512\n\ngarbage line\n12345, 1024\n"
+    #expect(GPUMemory.parse(csv) == [12345: (15360 + 1024) << 20, 12346: 512 << 20])
+    #expect(GPUMemory.parse("").isEmpty)
+}

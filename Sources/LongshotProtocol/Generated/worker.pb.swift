@@ -216,6 +216,9 @@ public nonisolated struct Longshot_V1_EngineState: Sendable {
   /// Resident memory of the engine's process in bytes (0: in-process or not measured).
   public var residentBytes: UInt64 = 0
 
+  /// GPU memory its processes hold in bytes (NVIDIA GPUs, from nvidia-smi; 0: none or not measured).
+  public var gpuBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -858,7 +861,7 @@ nonisolated extension Longshot_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EngineState"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}loaded\0\u{1}loads\0\u{3}resident_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}loaded\0\u{1}loads\0\u{3}resident_bytes\0\u{3}gpu_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -870,6 +873,7 @@ nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularBoolField(value: &self.loaded) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.loads) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.residentBytes) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.gpuBytes) }()
       default: break
       }
     }
@@ -888,6 +892,9 @@ nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProto
     if self.residentBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.residentBytes, fieldNumber: 4)
     }
+    if self.gpuBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.gpuBytes, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -896,6 +903,7 @@ nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProto
     if lhs.loaded != rhs.loaded {return false}
     if lhs.loads != rhs.loads {return false}
     if lhs.residentBytes != rhs.residentBytes {return false}
+    if lhs.gpuBytes != rhs.gpuBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

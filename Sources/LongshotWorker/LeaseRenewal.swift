@@ -1,3 +1,4 @@
+import LongshotProtocol
 import Synchronization
 
 /// Keeps a lease alive: renews it every third of its time to live until cancelled, and raises `revoked`
@@ -29,4 +30,24 @@ final class LeaseRenewal: Sendable {
     var isRevoked: Bool { revoked.load(ordering: .relaxed) }
 
     func cancel() { task.withLock { $0?.cancel() } }
+}
+
+/// Ends a lease whose work threw: dropped when the coordinator took the lease back, discarded when it
+/// refused the result as no longer current, otherwise reported failed with the worker's last log lines
+/// (`what` names the work in the log, e.g. "job J window 3").
+func settleFailedLease(_ error: any Error, leaseID: String, what: String, client: CoordinatorLink, log: WorkerLog) async {
+    switch error {
+    case LeaseStop.revoked:
+        log.info("\(what): dropped, the lease was taken back")
+    case let lost as FarmCallError where lost.isLeaseLost:
+        log.info("\(what): result discarded by the coordinator: \(lost.message)")
+    default:
+        log.error("\(what) failed: \(error)")
+        let failure = Longshot_V1_ReportFailure.with {
+            $0.leaseID = leaseID
+            $0.error = "\(error)"
+            $0.logTail = log.tail()
+        }
+        _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
+    }
 }

@@ -68,18 +68,8 @@ struct LeaseRunner: Sendable {
             let elapsed = ContinuousClock.now - started
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
             log.info("job \(job) window \(index): done in \(elapsed), result uploaded")
-        } catch LeaseStop.revoked {
-            log.info("job \(job) window \(index): dropped, the lease was taken back")
-        } catch let error as FarmCallError where error.isLeaseLost {
-            log.info("job \(job) window \(index): result discarded by the coordinator: \(error.message)")
         } catch {
-            log.error("job \(job) window \(index) failed: \(error)")
-            let failure = Longshot_V1_ReportFailure.with {
-                $0.leaseID = id
-                $0.error = "\(error)"
-                $0.logTail = log.tail()
-            }
-            _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
+            await settleFailedLease(error, leaseID: id, what: "job \(job) window \(index)", client: client, log: log)
         }
     }
 }

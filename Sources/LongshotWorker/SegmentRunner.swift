@@ -51,18 +51,8 @@ struct SegmentRunner: Sendable {
             }
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
             log.info("job \(job) segment \(index): encoded in \(ContinuousClock.now - started) (\(video.count) bytes), uploaded")
-        } catch LeaseStop.revoked {
-            log.info("job \(job) segment \(index): dropped, the lease was taken back")
-        } catch let error as FarmCallError where error.isLeaseLost {
-            log.info("job \(job) segment \(index): discarded by the coordinator: \(error.message)")
         } catch {
-            log.error("job \(job) segment \(index) failed: \(error)")
-            let failure = Longshot_V1_ReportFailure.with {
-                $0.leaseID = id
-                $0.error = "\(error)"
-                $0.logTail = log.tail()
-            }
-            _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
+            await settleFailedLease(error, leaseID: id, what: "job \(job) segment \(index)", client: client, log: log)
         }
     }
 }

@@ -64,6 +64,7 @@ public struct JobPlan: Sendable {
         (0..<(windows.windows.count - 1)).map { i in
             let overlap = windows.overlap(after: i)
             let lo = layout.firstVideoFrame(ofLatentFrame: overlap.lowerBound)
+            guard !overlap.isEmpty else { return lo..<lo }  // windows that only touch (--overlap 0)
             let hi = min(layout.firstVideoFrame(ofLatentFrame: overlap.upperBound - 1) + 1, spec.videoFrames)
             return lo..<hi
         }

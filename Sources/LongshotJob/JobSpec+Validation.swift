@@ -62,6 +62,10 @@ extension JobSpec {
                     "guidance", "\(guidance) is out of range \(Self.guidanceRange.lowerBound)-\(Self.guidanceRange.upperBound) (1 is no guidance)")
             }
         }
+        if let shot = shots.firstIndex(where: { $0.prompt.utf8.contains(0) }) {
+            throw JobSpecError("prompt", "\(shots.count == 1 ? "the prompt" : "shot \(shot + 1)'s prompt") contains a NUL character (U+0000)")
+        }
+        guard !negativePrompt.utf8.contains(0) else { throw JobSpecError("negative-prompt", "contains a NUL character (U+0000)") }
         guard negativePrompt.utf8.count <= Self.maximumNegativePromptBytes else {
             throw JobSpecError(
                 "negative-prompt", "\(negativePrompt.utf8.count) bytes is above the maximum of \(Self.maximumNegativePromptBytes)")

@@ -66,9 +66,10 @@ extension Longshot_V1_Response {
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+/// Compares two byte strings in time that depends only on their lengths: equal only when the lengths are
+/// equal and every byte is (a longer string padded with NULs is not equal).
+public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var diff: UInt8 = a.count == b.count ? 0 : 1
     for i in 0..<max(a.count, b.count) {
         diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
     }

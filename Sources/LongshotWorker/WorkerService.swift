@@ -51,7 +51,11 @@ public final class WorkerService: Sendable {
         try await register()
         // Each task says whether it was a slot.
         try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await self.heartbeatLoop(); return false }
+            // Cancelled once the slots are done (a stop): that ends them, it is no failure.
+            group.addTask {
+                do { try await self.heartbeatLoop() } catch is CancellationError {}
+                return false
+            }
             group.addTask { await self.notificationLoop(); return false }
             for slot in 0..<config.slots {
                 group.addTask { try await self.slotLoop(slot); return true }

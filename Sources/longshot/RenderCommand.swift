@@ -99,6 +99,11 @@ enum OutputPath {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             return "output: \(url.path) is a directory"
         }
+        // The video is written beside the output and renamed over it: never over a device, pipe or socket.
+        var info = stat()
+        if lstat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            return "output: \(url.path) exists and is not a regular file (a device, pipe, socket or link); give a file path"
+        }
         return nil
     }
 }

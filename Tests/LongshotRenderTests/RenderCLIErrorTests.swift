@@ -88,6 +88,32 @@ struct RenderCLIErrorTests {
         Self.expectOneErrorLine(run, "malformed storyboard", mentions: ["storyboard", "end"])
     }
 
+    @Test("a NUL in a storyboard's prompt is one line (a command line cannot carry one)")
+    func nulInStoryboard() throws {
+        let dir = try ScratchDirectory("longshot-cli")
+        defer { dir.remove() }
+        let board = dir.file("board.json")
+        try #"{"shots": [{"start": 0, "end": 1, "prompt": "a red\u0000ball"}]}"#.write(to: board, atomically: true, encoding: .utf8)
+        let run = try LongshotProcess.run(["render", "--storyboard", board.path] + Self.cheap + ["-o", dir.file("out.mp4").path], in: dir.url)
+        #expect(run.status != 0)
+        #expect(run.stderrLines == ["longshot: error: prompt: the prompt contains a NUL character (U+0000)"], "\(run.stderr)")
+    }
+
+    @Test("-o onto a device or a pipe is one line, and the device is left alone (as root this replaced /dev/null)")
+    func outputOntoSpecialFiles() throws {
+        let dir = try ScratchDirectory("longshot-cli")
+        defer { dir.remove() }
+        let fifo = dir.file("pipe").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for output in ["/dev/null", fifo] {
+            let run = try LongshotProcess.run(["render", "a ball", "--duration", "1"] + Self.cheap + ["-o", output], in: dir.url)
+            #expect(run.status != 0)
+            #expect(run.stderrLines == ["longshot: error: output: \(output) exists and is not a regular file (a device, pipe, socket or link); give a file path"], "\(run.stderr)")
+        }
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/null is still a device")
+    }
+
     @Test("an unwritable output directory fails with FFmpeg's message and leaves nothing behind")
     func unwritableOutput() throws {
         // Root passes access(2) checks; sysfs still refuses to create files, so the encoder's open fails there.

@@ -1,0 +1,75 @@
+import Foundation
+import LongshotClient
+import LongshotJob
+import LongshotProtocol
+import LongshotWire
+import LongshotTestSupport
+import Testing
+
+extension FarmTests {
+    /// Defects found by trying the farm as an attacker and a new user would (issue 10), each with the test
+    /// that failed before its fix.
+    @Suite("hardening")
+    struct Hardening {
+        @Test("the token followed by 256 NUL bytes is refused (the length difference is compared in full)")
+        func paddedTokenIsRefused() async throws {
+            try await withFarm("padded-token") { farm in
+                let padded = farm.token + String(repeating: "\u{0}", count: 256)
+                do {
+                    _ = try await farm.client(token: padded).status()
+                    Issue.record("a padded token was accepted")
+                } catch let error as FarmClientError {
+                    #expect(error.kind == .rejected(.unauthenticated), "\(error)")
+                }
+                #expect(!constantTimeEqual(Array("ab".utf8), Array("ab\u{0}".utf8)))
+                #expect(!constantTimeEqual(Array("ab".utf8), Array(("ab" + String(repeating: "\u{0}", count: 256)).utf8)))
+                #expect(constantTimeEqual(Array("ab".utf8), Array("ab".utf8)))
+                _ = try await farm.client().status()
+            }
+        }
+
+        @Test("a job with overlap 0 (touching windows) succeeds in the farm and in render; the coordinator keeps serving")
+        func overlapZero() async throws {
+            let options = ["--duration", "2", "--fps", "12", "--size", "64x48", "--steps", "4", "--window", "8", "--overlap", "0",
+                           "--fusion", "independent", "--quality", "0"]
+            let reference = try ReferenceRenders.video(options)
+            try await withFarm("overlap-zero", workers: 1) { farm in
+                let id = try farm.submit(farmPrompt, options)
+                let detail = try await farm.waitForJob(id)
+                #expect(detail.windows.count >= 2, "\(detail.text())")
+                try farm.expectSameFrames(id, as: reference, name: "overlap0.mp4")
+                #expect(farm.coordinator?.isRunning == true)
+            }
+        }
+
+        @Test("a NUL in a prompt is one line naming the field, at the CLI and on the wire (not PostgreSQL's error)")
+        func nulInPrompt() async throws {
+            try await withFarm("nul-prompt", workers: 1) { farm in
+                var spec = JobSpec(prompt: "a red\u{0}ball").wire
+                spec.engine = "procedural"
+                do {
+                    _ = try await farm.client().submit(spec)
+                    Issue.record("a NUL prompt was accepted")
+                } catch let error as FarmClientError {
+                    #expect(error.kind == .rejected(.invalidArgument), "\(error)")
+                    #expect(error.message == "prompt: the prompt contains a NUL character (U+0000)", "\(error.message)")
+                }
+                var negative = JobSpec(prompt: "a red ball").wire
+                negative.negativePrompt = "blurry\u{0}"
+                await #expect(throws: FarmClientError.self) { _ = try await farm.client().submit(negative) }
+                _ = try await farm.client().status()
+            }
+        }
+
+        @Test("a worker stopped with SIGTERM finishes and exits 0")
+        func sigtermExitsZero() async throws {
+            try await withFarm("sigterm") { farm in
+                let worker = try farm.startWorker("w1")
+                kill(worker.pid, SIGTERM)
+                try await farm.waitUntil("the worker to exit", timeout: .seconds(30), poll: .milliseconds(100)) { !worker.isRunning }
+                #expect(worker.exitStatus == 0, "exit \(worker.exitStatus): \(farm.log(worker.log.lastPathComponent))")
+                #expect(farm.log(worker.log.lastPathComponent).contains("stopped"))
+            }
+        }
+    }
+}

@@ -82,6 +82,9 @@ public struct LocalCluster: Sendable {
                 throw LocalClusterError("cannot create \(dir): \(error.localizedDescription)")
             }
         }
+        // Videos, logs (prompts, errors) and pid files are this user's alone; the state directory itself stays
+        // traversable, since as root the private PostgreSQL's own directory may sit inside it.
+        for dir in [paths.run, paths.logs, paths.data] { chmod(dir, 0o700) }
         let token = try TokenFile.readOrCreate(paths.token)
         let coordinatorPID = PidFile(path: paths.pidFile("coordinator"), role: "coordinator")
         let previous = try ClusterManifest.load(from: paths.manifest)

@@ -152,10 +152,7 @@ extension Coordinator {
         }
         let data = try Data(contentsOf: output)
         let sha = SHA256.hex(data)
-        let done = try await database.run { store -> Bool in
-            guard try store.setJobOutput(id, path: output.path, bytes: Int64(data.count), sha256: sha) else { return false }
-            return try store.setJobState(id, .succeeded, from: [.encoding])
-        }
+        let done = try await database.run { try $0.setJobOutput(id, path: output.path, bytes: Int64(data.count), sha256: sha) }
         guard done else { return }
         log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
         publishState(id, .succeeded, "succeeded: \(data.count) bytes")

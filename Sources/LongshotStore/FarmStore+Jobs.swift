@@ -66,16 +66,21 @@ extension FarmStore {
         }
     }
 
-    /// Records the encoded output of a job and marks it `succeeded`.
+    /// Records the encoded output of a job and marks it `succeeded`, unless it ended meanwhile (cancelled,
+    /// failed, or succeeded already): then it returns false.
     @discardableResult
     public func setJobOutput(_ id: String, path: String, bytes: Int64, sha256: String) throws -> Bool {
         try transaction { db in
             let result = try db.query(
                 """
                 UPDATE jobs SET state = 'succeeded', error = NULL, output_path = $2, output_bytes = $3::bigint,
-                    output_sha256 = $4, updated_at = now() WHERE id = $1
+                    output_sha256 = $4, updated_at = now()
+                WHERE id = $1 AND state IN ('queued', 'running', 'stitching', 'encoding')
                 """, [.text(id), .text(path), .int64(bytes), .text(sha256)])
             guard result.affectedRows == 1 else { return false }
+            // The decode segments (fused latents and encoded pieces) live on in the video; a rerun makes
+            // them again from the windows.
+            try db.query("DELETE FROM segments WHERE job_id = $1", [.text(id)])
             try appendEvent(jobID: id, kind: "job.succeeded", message: "output \(path) (\(bytes) bytes)")
             return true
         }

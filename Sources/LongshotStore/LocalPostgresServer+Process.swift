@@ -12,6 +12,9 @@ extension LocalPostgresServer {
     /// Creates the directory (and the socket directory) and, as root, hands it to the `postgres` user.
     func prepareDirectory() throws {
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        // The server's files and socket are its user's alone.
+        chmod(directory, 0o700)
+        chmod(socketDirectory, 0o700)
         guard Self.runningAsRoot else { return }
         try run("/bin/chown", ["-R", "postgres:postgres", directory], asServerUser: false)
         do {

@@ -3,7 +3,8 @@ import Foundation
 /// A private PostgreSQL server in a directory, reachable only through a Unix socket in that directory.
 ///
 /// Used by tests and by `longshot up`. On first start it runs `initdb` (trust authentication, UTF-8),
-/// then `pg_ctl start` with `listen_addresses=''` and the socket in `DIR/sock`, and creates the database
+/// then `pg_ctl start` with `listen_addresses=''` and the socket in `DIR/sock` (mode 0700: only the server's
+/// user, and root, reach it, so trust authentication admits no one else), and creates the database
 /// (`longshot` by default). PostgreSQL refuses to run as root, so as root every server command runs as
 /// the `postgres` OS user (`runuser -u postgres --`) and the directory is handed to that user; its parent
 /// directories must be traversable by it (a directory under `/tmp` works, one under `/root` does not).
@@ -16,11 +17,16 @@ public struct LocalPostgresServer: Sendable {
     public let database: String
     /// The directory with `initdb` and `pg_ctl` (found automatically when nil is given).
     public let binDirectory: String
+    /// Whether the server syncs its writes to disk (`fsync`): on for a cluster's data; tests turn it off.
+    public let durable: Bool
 
     /// Describes a server; nothing runs until ``start()``.
     /// - Throws: ``LocalPostgresError`` when no PostgreSQL server binaries are installed.
-    public init(directory: String, port: Int = 5432, database: String = "longshot", binDirectory: String? = nil) throws {
+    public init(
+        directory: String, port: Int = 5432, database: String = "longshot", binDirectory: String? = nil, durable: Bool = true
+    ) throws {
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL.path
+        self.durable = durable
         self.port = port
         self.database = database
         guard let bin = binDirectory ?? Self.findBinDirectory() else {
@@ -61,7 +67,7 @@ public struct LocalPostgresServer: Sendable {
                 ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
         }
         if !isRunning {
-            let options = "-c listen_addresses='' -k \(socketDirectory) -p \(port) -c fsync=off"
+            let options = "-c listen_addresses='' -k \(socketDirectory) -c unix_socket_permissions=0700 -p \(port) -c fsync=\(durable ? "on" : "off")"
             do {
                 try run(tool("pg_ctl"), ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"])
             } catch let error as LocalPostgresError {

@@ -97,7 +97,7 @@ extension FarmTests {
         func postgresRestartMidJob() async throws {
             let reference = try ReferenceRenders.video(codenoiseReference)
             let directory = "/tmp/longshot-farm-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let server = try LocalPostgresServer(directory: directory, port: 5500 + Int.random(in: 0...50))
+            let server = try LocalPostgresServer(directory: directory, port: 5500 + Int.random(in: 0...50), durable: false)
             defer {
                 try? server.stop()
                 try? FileManager.default.removeItem(atPath: directory)

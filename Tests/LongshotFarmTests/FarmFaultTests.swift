@@ -89,7 +89,7 @@ extension FarmTests {
             let reference = try ReferenceRenders.video(syntheticReference)
             // Its own server: the test process's shared one serves other tests' databases.
             let directory = "/tmp/longshot-farm-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let server = try LocalPostgresServer(directory: directory, port: 5440 + Int.random(in: 0...50))
+            let server = try LocalPostgresServer(directory: directory, port: 5440 + Int.random(in: 0...50), durable: false)
             defer {
                 try? server.stop()
                 try? FileManager.default.removeItem(atPath: directory)

@@ -39,6 +39,10 @@ extension FarmTests {
                 #expect(detail.windows.count >= 2, "\(detail.text())")
                 try farm.expectSameFrames(id, as: reference, name: "overlap0.mp4")
                 #expect(farm.coordinator?.isRunning == true)
+                // The end state is logged (and published: it was lost when the output's write already set it).
+                try await farm.waitUntil("the coordinator to log the success", timeout: .seconds(5), poll: .milliseconds(100)) {
+                    farm.log("coordinator.1.log").contains("job \(id) succeeded")
+                }
             }
         }
 

@@ -6,7 +6,7 @@ import Testing
     /// PostgreSQL restarts mid-use: the connection reports a connection failure, then resets and works.
     @Test func connectionSurvivesAServerRestart() throws {
         let directory = "/tmp/longshot-restart-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let server = try LocalPostgresServer(directory: directory, port: 5433)
+        let server = try LocalPostgresServer(directory: directory, port: 5433, durable: false)
         defer {
             try? server.stop()
             try? FileManager.default.removeItem(atPath: directory)

@@ -9,7 +9,7 @@ public enum TestPostgres {
     private static let started: Result<LocalPostgresServer, any Error> = Result {
         removeAbandonedServers()
         let directory = "/tmp/\(prefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let server = try LocalPostgresServer(directory: directory, port: 5432, database: "postgres")
+        let server = try LocalPostgresServer(directory: directory, port: 5432, database: "postgres", durable: false)
         try server.start()
         atexit { TestPostgres.tearDown() }
         return server

@@ -40,6 +40,7 @@ extension Coordinator {
         let plan: JobPlan
         do {
             plan = try JobPlan(spec: spec, layout: offer.layout(width: spec.width, height: spec.height))
+            try plan.checkLimits()
         } catch {
             throw RequestError(.invalidArgument, "\(error)")
         }

@@ -20,6 +20,10 @@ extension JobSpec {
     public static let stepsRange = 1...1000
     public static let crfRange = 0...51
     public static let guidanceRange = 1.0...30.0
+    /// The longest prompt of one shot accepted, in bytes of UTF-8.
+    public static let maximumPromptBytes = 4096
+    /// The most shots a storyboard may have.
+    public static let maximumShots = 1000
     /// The longest negative prompt accepted, in bytes of UTF-8.
     public static let maximumNegativePromptBytes = 4096
 
@@ -61,6 +65,13 @@ extension JobSpec {
                 throw JobSpecError(
                     "guidance", "\(guidance) is out of range \(Self.guidanceRange.lowerBound)-\(Self.guidanceRange.upperBound) (1 is no guidance)")
             }
+        }
+        guard shots.count <= Self.maximumShots else {
+            throw JobSpecError("storyboard", "\(shots.count) shots is above the maximum of \(Self.maximumShots)")
+        }
+        if let long = shots.firstIndex(where: { $0.prompt.utf8.count > Self.maximumPromptBytes }) {
+            throw JobSpecError(
+                "prompt", "\(shots.count == 1 ? "the prompt" : "shot \(long + 1)'s prompt") is \(shots[long].prompt.utf8.count) bytes, above the maximum of \(Self.maximumPromptBytes)")
         }
         if let shot = shots.firstIndex(where: { $0.prompt.utf8.contains(0) }) {
             throw JobSpecError("prompt", "\(shots.count == 1 ? "the prompt" : "shot \(shot + 1)'s prompt") contains a NUL character (U+0000)")

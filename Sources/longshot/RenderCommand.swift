@@ -58,6 +58,7 @@ struct RenderCommand: ParsableCommand {
             let denoiser = try roster.denoiser(for: named)
             spec = try job.spec(knownEngines: roster.names, engineDefaults: denoiser.defaults)
             pipeline = try RenderPipeline(spec: spec, denoiser: denoiser)
+            try pipeline.plan.checkLimits()
         } catch {
             throw fail("\(error)")
         }

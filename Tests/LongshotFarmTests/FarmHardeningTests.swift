@@ -65,6 +65,33 @@ extension FarmTests {
             }
         }
 
+        @Test("100,000 shots, a 5 KB prompt and a 4K ten-minute job are refused at submit with the numbers; the coordinator keeps serving")
+        func limits() async throws {
+            try await withFarm("limits", workers: 1) { farm in
+                let client = try farm.client()
+                var many = JobSpec(prompt: "x").wire
+                many.prompt = ""
+                many.storyboard = (0..<100_000).map { i in .with { $0.startSeconds = Double(i) * 0.006; $0.endSeconds = Double(i + 1) * 0.006; $0.prompt = "a ball" } }
+                many.durationSeconds = 600
+                await #expect(throws: FarmClientError.self) { _ = try await client.submit(many) }
+                do { _ = try await client.submit(many) } catch let error as FarmClientError {
+                    #expect(error.message == "storyboard: 100000 shots is above the maximum of 1000", "\(error.message)")
+                }
+                let long = try farm.cli(["submit", String(repeating: "a", count: 5000), "--duration", "6"])
+                #expect(long.status != 0 && long.stderr.contains("5000 bytes, above the maximum of 4096"), "\(long.stderr)")
+                var huge = JobSpec(prompt: "a ball").wire
+                (huge.durationSeconds, huge.width, huge.height) = (600, 3840, 2160)
+                do {
+                    _ = try await client.submit(huge)
+                    Issue.record("a 4K ten-minute job was accepted")
+                } catch let error as FarmClientError {
+                    #expect(error.message.hasPrefix("window: a window's latents are 142 MiB"), "\(error.message)")
+                }
+                let status = try await client.status()
+                #expect(status.workers.count == 1 && status.workers[0].state != .offline)
+            }
+        }
+
         @Test("a worker stopped with SIGTERM finishes and exits 0")
         func sigtermExitsZero() async throws {
             try await withFarm("sigterm") { farm in

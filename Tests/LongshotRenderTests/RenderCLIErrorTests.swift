@@ -37,6 +37,14 @@ struct RenderCLIErrorTests {
             label: "overlap not below window", arguments: ["a ball", "--duration", "1", "--window", "4", "--overlap", "4"],
             mentions: ["overlap", "4"]),
         Case(label: "empty prompt", arguments: ["  ", "--duration", "1"] + cheap, mentions: ["prompt"]),
+        Case(
+            label: "window over the message limit", arguments: ["a ball", "--duration", "600", "--size", "3840x2160"],
+            mentions: ["window", "142 MiB", "60 MiB"]),
+        Case(
+            label: "results over the stored maximum",
+            arguments: ["a ball", "--duration", "600", "--size", "1920x1080", "--window", "8", "--overlap", "2"],
+            mentions: ["size", "GiB", "8.0 GiB"]),
+        Case(label: "prompt too long", arguments: [String(repeating: "a", count: 5000), "--duration", "1"] + cheap, mentions: ["prompt", "5000 bytes", "4096"]),
         Case(label: "no prompt", arguments: ["--duration", "1"] + cheap, mentions: ["prompt"]),
         Case(
             label: "unreadable storyboard", arguments: ["--storyboard", "/nonexistent/longshot/board.yaml"] + cheap,

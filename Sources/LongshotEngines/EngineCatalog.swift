@@ -9,33 +9,13 @@ import LongshotProcedural
 public enum EngineCatalog {
     public static var names: [String] { ["procedural", "synthetic", "dit", "external", "diffusers"] }
 
-    /// The denoiser for `spec.engine`.
+    /// The denoiser for `spec.engine` named by its kind, with `spec.model` as its model folder, command or
+    /// step time (the shorthand `--engine KIND --model M` of ``EngineEntry/shorthand(engine:model:)``).
     public static func denoiser(for spec: JobSpec) throws(JobSpecError) -> any Denoiser {
-        switch spec.engine {
-        case "procedural":
-            return ProceduralEngine()
-        case "synthetic":
-            do {
-                return try SyntheticEngine(model: spec.model)
-            } catch {
-                throw JobSpecError("model", "\(error)")
-            }
-        case "dit":
-            return try ditEngine(directory: spec.model)
-        case "external":
-            guard !spec.model.isEmpty else {
-                throw JobSpecError("engine-cmd", "--engine external needs --engine-cmd \"CMD\" (see docs/external-engine.md)")
-            }
-            do {
-                return try ExternalEngine(command: spec.model, width: spec.width, height: spec.height)
-            } catch {
-                throw JobSpecError("engine-cmd", error.description)
-            }
-        case "diffusers":
-            return try DiffusersEngine.start(folder: spec.model, width: spec.width, height: spec.height)
-        default:
+        guard let entry = EngineEntry.shorthand(engine: spec.engine, model: spec.model) else {
             throw JobSpecError("engine", "unknown engine '\(spec.engine)'; known engines: \(names.joined(separator: ", "))")
         }
+        return try denoiser(for: entry, spec: spec)
     }
 
     /// The denoiser of a configured engine (an engine file's entry) for `spec`'s frame size.
@@ -52,8 +32,12 @@ public enum EngineCatalog {
         case .dit:
             return try ditEngine(directory: entry.model ?? "")
         case .external:
+            // An engine file's entry always has a command; only the shorthand can lack one.
+            guard let command = entry.command, !command.isEmpty else {
+                throw JobSpecError("engine-cmd", "--engine external needs --engine-cmd \"CMD\" (see docs/external-engine.md)")
+            }
             do {
-                return try ExternalEngine(command: entry.command ?? "", width: spec.width, height: spec.height)
+                return try ExternalEngine(command: command, width: spec.width, height: spec.height)
             } catch {
                 throw JobSpecError("engine", "engine \(entry.name): \(error.description)")
             }

@@ -129,19 +129,12 @@ public final class ExternalEngine: Denoiser, @unchecked Sendable {
         return processGroup.reduce(0) { $0 + (used[$1] ?? 0) }
     }
 
-    /// The resident memory of the engine's processes in bytes (Linux: the VmRSS of every process in the
-    /// engine's process group, the shell and what it started), nil if unknown.
+    /// The resident memory of the engine's processes in bytes (Linux: the VmRSS of every process in
+    /// ``processGroup``), nil if unknown.
     public var residentBytes: Int? {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
         var total = 0, found = false
-        for entry in entries where entry.first?.isNumber == true {
-            // /proc/PID/stat: "PID (COMM) STATE PPID PGRP ..."; COMM may hold spaces, so split after ')'.
-            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[2]) == process.pid else { continue }
-            guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+        for pid in processGroup {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
                 let kb = line.split(separator: " ").compactMap({ Int($0) }).first
             else { continue }

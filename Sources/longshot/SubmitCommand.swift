@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LongshotClient
 import LongshotCluster
-import LongshotEngines
 import LongshotJob
 import LongshotProtocol
 import LongshotWire

@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "LongshotProtocol", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "LongshotTransport", dependencies: ["CNNG"]),
         .target(name: "LongshotStore", dependencies: ["CLibPQ"]),
+        .target(name: "LongshotAuth", dependencies: ["LongshotProtocol", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "LongshotEngines",
             dependencies: ["LongshotDiffusion", "LongshotJob", "LongshotProcedural", "LongshotDiT", "LongshotExternal"]),
@@ -64,7 +65,7 @@ let package = Package(
             name: "LongshotCoordinator",
             dependencies: [
                 "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotRender",
-                "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo",
+                "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo", "LongshotAuth",
             ]),
         .target(
             name: "LongshotWorker",
@@ -73,7 +74,7 @@ let package = Package(
                 "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender", "LongshotClient", "LongshotExternal",
             ]),
         .target(name: "LongshotClient", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotWire"]),
-        .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport"]),
+        .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport", "LongshotAuth"]),
 
         // The executable only parses arguments and wires modules together.
         .executableTarget(
@@ -82,11 +83,13 @@ let package = Package(
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
                 "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder", "LongshotTensor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LongshotAuth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests.
-        .target(name: "LongshotTestSupport", dependencies: ["LongshotVideo", "LongshotStore"], path: "Tests/LongshotTestSupport"),
+        .target(
+            name: "LongshotTestSupport", dependencies: ["LongshotVideo", "LongshotStore", "LongshotCluster", "LongshotTransport"],
+            path: "Tests/LongshotTestSupport"),
         .testTarget(name: "LongshotPlanningTests", dependencies: ["LongshotPlanning"]),
         .testTarget(name: "LongshotNoiseTests", dependencies: ["LongshotNoise"]),
         .testTarget(name: "LongshotJobTests", dependencies: ["LongshotJob"]),
@@ -94,14 +97,14 @@ let package = Package(
         .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor", "CLongshotKernels"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),
         .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor", "LongshotDiffusion"]),
-        .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol"]),
+        .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotAuth"]),
         .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
         .testTarget(
             name: "LongshotFarmTests",
             dependencies: [
                 "LongshotTestSupport", "LongshotCoordinator", "LongshotWorker", "LongshotClient", "LongshotCluster",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotJob",
-                "LongshotRender", "LongshotEngines", "LongshotVideo",
+                "LongshotRender", "LongshotEngines", "LongshotVideo", "LongshotAuth",
             ]),
         .testTarget(
             name: "LongshotEngineTests",

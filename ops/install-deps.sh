@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   pkg-config libnng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  libpq-dev postgresql libopenblas-dev protobuf-compiler ffmpeg iproute2 procps
+  libpq-dev postgresql libopenblas-dev protobuf-compiler ffmpeg iproute2 procps openssl
 )
 
 missing=()

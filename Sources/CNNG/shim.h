@@ -3,3 +3,4 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/tls/tls.h>

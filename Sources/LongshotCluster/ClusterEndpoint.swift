@@ -1,4 +1,5 @@
 import Foundation
+import LongshotTransport
 
 /// The coordinator a client command talks to and the token it presents, resolved in order:
 /// the flag, then the environment (`LONGSHOT_COORDINATOR`, `LONGSHOT_TOKEN`), then the local cluster
@@ -10,6 +11,9 @@ public struct ClusterEndpoint: Sendable, Equatable {
     public var token: String
     /// Where each value came from, for messages ("--coordinator", "LONGSHOT_COORDINATOR", a file path).
     public var coordinatorSource: String
+    /// The local cluster's client certificate, when its coordinator speaks TLS (`up --tls`) and the address is
+    /// a `tls+tcp://` one.
+    public var tls: TLSSettings?
 
     /// The state directory: the flag, else `LONGSHOT_STATE_DIR`, else `./.longshot`.
     public static func stateDirectory(flag: String?, environment: [String: String]) -> ClusterPaths {
@@ -46,7 +50,9 @@ public struct ClusterEndpoint: Sendable, Equatable {
             throw LocalClusterError(
                 "no cluster token: pass --token, set LONGSHOT_TOKEN, or use the local cluster's (\(paths.token) does not exist)")
         }
-        return ClusterEndpoint(coordinator: address, token: resolvedToken, coordinatorSource: source)
+        let local = LocalTLS(paths)
+        let tls = TLSSettings.isTLS(address) && local.isComplete ? local.settings("client") : nil
+        return ClusterEndpoint(coordinator: address, token: resolvedToken, coordinatorSource: source, tls: tls)
     }
 
     static func nonEmpty(_ s: String?) -> String? {

@@ -21,6 +21,8 @@ public struct ClusterManifest: Codable, Sendable, Equatable {
     public var workers: Int
     /// The engine file the local workers read (absolute path), when `up --engines FILE` gave one.
     public var engines: String?
+    /// Whether the coordinator speaks mutual TLS (`up --tls`; certificates in `STATE/tls/`).
+    public var tls: Bool?
 
     public init(
         coordinator: String, events: String, listen: String, eventsListen: String, database: String,

@@ -4,7 +4,10 @@ import Foundation
 /// (default `./.longshot`):
 ///
 /// ```
-/// STATE/token           the cluster token (mode 0600)
+/// STATE/token           the admin credential the CLI uses (mode 0600, like every credential file)
+/// STATE/client-token    a client credential (submit, read, cancel its own jobs)
+/// STATE/worker-token    the workers' credential
+/// STATE/credentials.yaml the coordinator's credentials, made from the three
 /// STATE/cluster.json    addresses and settings (``ClusterManifest``)
 /// STATE/postgres/       the private PostgreSQL server (data, socket, server.log)
 /// STATE/data/           the coordinator's data directory (finished videos, window latents)
@@ -21,6 +24,9 @@ public struct ClusterPaths: Sendable, Equatable {
     }
 
     public var token: String { root + "/token" }
+    public var clientToken: String { root + "/client-token" }
+    public var workerToken: String { root + "/worker-token" }
+    public var credentials: String { root + "/credentials.yaml" }
     public var manifest: String { root + "/cluster.json" }
     public var postgres: String { root + "/postgres" }
     public var data: String { root + "/data" }

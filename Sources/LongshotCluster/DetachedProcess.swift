@@ -15,9 +15,15 @@ public enum DetachedProcess {
     /// glibc's `POSIX_SPAWN_SETSID` (not exported to Swift).
     static let spawnSetSID: Int16 = 0x80
 
+    /// The environment variables that carry credentials.
+    public static let credentialVariables: Set<String> = [
+        "LONGSHOT_TOKEN", "LONGSHOT_WORKER_TOKEN", "LONGSHOT_CLIENT_TOKEN", "LONGSHOT_ADMIN_TOKEN", "LONGSHOT_CREDENTIALS",
+    ]
+
     /// Starts `executable arguments...` detached and returns its pid (the pid the command keeps after exec).
     /// - Parameters:
-    ///   - environment: Variables set on top of this process's environment.
+    ///   - environment: Variables set on top of this process's environment, whose credentials
+    ///     (``credentialVariables``) are not passed on: each child gets only the one it is given.
     ///   - logPath: Created if missing; output is appended.
     /// - Throws: ``LocalClusterError`` when the log cannot be opened or the spawn fails.
     public static func spawn(
@@ -43,7 +49,7 @@ public enum DetachedProcess {
         posix_spawnattr_setflags(
             &attributes, spawnSetSID | Int16(POSIX_SPAWN_SETSIGMASK) | Int16(POSIX_SPAWN_SETSIGDEF))
 
-        var env = ProcessInfo.processInfo.environment
+        var env = ProcessInfo.processInfo.environment.filter { !credentialVariables.contains($0.key) }
         for (key, value) in environment { env[key] = value }
         let argv = ["/bin/bash", "-c", closeDescriptorsAndExec, "longshot-spawn", executable] + arguments
         let envp = env.map { "\($0.key)=\($0.value)" }

@@ -36,6 +36,20 @@ extension FarmClient {
         return reply
     }
 
+    /// Live events after position `after` of coordinator run `epoch` (empty: from now on), only `job`'s
+    /// when given, waiting up to `wait` (at most 5 s) for one.
+    public func events(job: String?, after: UInt64, epoch: String, wait: Duration) async throws -> Longshot_V1_EventBatch {
+        var request = Longshot_V1_WatchEvents()
+        request.jobID = job ?? ""
+        request.after = after
+        request.epoch = epoch
+        request.waitMs = UInt32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        guard case .eventBatch(let reply) = try await call(.watchEvents(request), timeout: wait + .seconds(10)) else {
+            throw unexpected("WatchEvents")
+        }
+        return reply
+    }
+
     /// Re-renders a job's failed windows or the given ones; returns the coordinator's message.
     public func rerun(_ id: String, failedOnly: Bool, windows: [UInt32]) async throws -> String {
         var request = Longshot_V1_Rerun()

@@ -2,6 +2,7 @@ import Foundation
 import LongshotClient
 import LongshotProtocol
 import LongshotStore
+import LongshotTransport
 
 /// A cluster on this machine for a newcomer and for tests: a private PostgreSQL, a coordinator and N
 /// workers, all started from the running `longshot` executable and detached from it, with their pid
@@ -24,6 +25,8 @@ public struct LocalCluster: Sendable {
         public var engines: String?
         /// Slots per worker.
         public var slots: Int
+        /// Mutual TLS with a private CA (certificates in `STATE/tls/`); nil keeps the previous choice.
+        public var tls: Bool?
         /// The `longshot` executable the processes run.
         public var executable: String
         /// How long to wait for the coordinator to answer.
@@ -31,9 +34,11 @@ public struct LocalCluster: Sendable {
 
         public init(
             workers: Int, port: Int? = nil, listenHost: String? = nil, engine: String? = nil, slots: Int = 1,
-            engines: String? = nil, executable: String = ProcessProbe.currentExecutable(), readyTimeout: Duration = .seconds(60)
+            engines: String? = nil, tls: Bool? = nil, executable: String = ProcessProbe.currentExecutable(),
+            readyTimeout: Duration = .seconds(60)
         ) {
             self.engines = engines
+            self.tls = tls
             self.workers = workers
             self.port = port
             self.listenHost = listenHost
@@ -85,7 +90,8 @@ public struct LocalCluster: Sendable {
         // Videos, logs (prompts, errors) and pid files are this user's alone; the state directory itself stays
         // traversable, since as root the private PostgreSQL's own directory may sit inside it.
         for dir in [paths.run, paths.logs, paths.data] { chmod(dir, 0o700) }
-        let token = try TokenFile.readOrCreate(paths.token)
+        let credentials = try LocalCredentials.prepare(paths)
+        let token = credentials.admin
         let coordinatorPID = PidFile(path: paths.pidFile("coordinator"), role: "coordinator")
         let previous = try ClusterManifest.load(from: paths.manifest)
         var manifest = try plan(options, previous: previous)
@@ -108,10 +114,24 @@ public struct LocalCluster: Sendable {
             throw LocalClusterError("\(error)")
         }
         manifest.database = postgres.url
+        let tls = LocalTLS(paths)
+        var clientTLS: TLSSettings?
+        var tlsArguments: (String) -> [String] = { _ in [] }
+        if manifest.tls == true {
+            try tls.prepare(hosts: [NNGAddress.host(manifest.listen) ?? "127.0.0.1"])
+            clientTLS = tls.settings("client")
+            tlsArguments = { role in
+                let s = tls.settings(role)
+                return ["--tls-ca", s.caFile, "--tls-cert", s.certificateFile, "--tls-key", s.keyFile]
+            }
+            progress("tls: mutual TLS with the private CA in \(tls.directory)")
+        }
         try manifest.save(to: paths.manifest)
 
         var members: [Member] = []
-        let environment = ["LONGSHOT_TOKEN": token]
+        // Each process gets only its own credential: the coordinator its file, workers theirs.
+        let coordinatorEnvironment = ["LONGSHOT_CREDENTIALS": paths.credentials]
+        let workerEnvironment = ["LONGSHOT_WORKER_TOKEN": credentials.worker]
 
         // Coordinator.
         if let pid = coordinatorPID.livePID {
@@ -122,13 +142,14 @@ public struct LocalCluster: Sendable {
                 arguments: [
                     "coordinator", "--listen", manifest.listen, "--events", manifest.eventsListen, "--database",
                     manifest.database, "--data-dir", paths.data,
-                ],
-                environment: environment, logPath: paths.logFile("coordinator"))
+                ] + tlsArguments("coordinator"),
+                environment: coordinatorEnvironment, logPath: paths.logFile("coordinator"))
             try coordinatorPID.write(pid)
             members.append(Member(name: "coordinator", pid: pid, action: .started))
         }
         progress("coordinator: \(members[0].action.rawValue) (pid \(members[0].pid ?? 0), \(manifest.listen))")
-        var status = try await waitUntilReady(manifest: manifest, token: token, pid: members[0].pid, timeout: options.readyTimeout)
+        var status = try await waitUntilReady(
+            manifest: manifest, token: token, tls: clientTLS, pid: members[0].pid, timeout: options.readyTimeout)
 
         // Workers.
         for i in stride(from: 1, through: options.workers, by: 1) {
@@ -141,15 +162,15 @@ public struct LocalCluster: Sendable {
                     executable: options.executable,
                     arguments: [
                         "worker", "--coordinator", manifest.coordinator, "--slots", String(options.slots), "--name", name,
-                    ] + (manifest.engines.map { ["--engines", $0] } ?? ["--engine", manifest.engine]),
-                    environment: environment, logPath: paths.logFile(name))
+                    ] + (manifest.engines.map { ["--engines", $0] } ?? ["--engine", manifest.engine]) + tlsArguments("worker"),
+                    environment: workerEnvironment, logPath: paths.logFile(name))
                 try file.write(pid)
                 members.append(Member(name: name, pid: pid, action: .started))
             }
             progress("\(name): \(members.last!.action.rawValue) (pid \(members.last!.pid ?? 0))")
         }
         if options.workers > 0, let joined = await waitForWorkers(
-            members.dropFirst().map(\.name), manifest: manifest, token: token, timeout: .seconds(15))
+            members.dropFirst().map(\.name), manifest: manifest, token: token, tls: clientTLS, timeout: .seconds(15))
         {
             status = joined
         }
@@ -217,13 +238,17 @@ public struct LocalCluster: Sendable {
         guard (1...65534).contains(port) else { throw LocalClusterError("--port \(port) is not a port number (1-65534)") }
         let host = options.listenHost ?? previous.flatMap { NNGAddress.host($0.listen) } ?? "127.0.0.1"
         let dialHost = NNGAddress.isWildcard(host) ? "127.0.0.1" : host
-        return ClusterManifest(
-            coordinator: "tcp://\(dialHost):\(port)", events: "tcp://\(dialHost):\(port + 1)",
-            listen: "tcp://\(host):\(port)", eventsListen: "tcp://\(host):\(port + 1)",
+        let tls = options.tls ?? previous?.tls ?? false
+        let scheme = tls ? "tls+tcp" : "tcp"
+        var manifest = ClusterManifest(
+            coordinator: "\(scheme)://\(dialHost):\(port)", events: "\(scheme)://\(dialHost):\(port + 1)",
+            listen: "\(scheme)://\(host):\(port)", eventsListen: "\(scheme)://\(host):\(port + 1)",
             database: previous?.database ?? "",
             postgresDirectory: previous?.postgresDirectory ?? postgresDirectory(),
             engine: options.engine ?? previous?.engine ?? "procedural", workers: options.workers,
             engines: options.engines.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? (options.engine == nil ? previous?.engines : nil))
+        manifest.tls = tls ? true : nil
+        return manifest
     }
 
     /// `STATE/postgres`, unless PostgreSQL would run as the `postgres` user (this process is root) and
@@ -249,12 +274,12 @@ public struct LocalCluster: Sendable {
     }
 
     /// Polls GetStatus until the coordinator answers; fails early if its process exits.
-    private func waitUntilReady(manifest: ClusterManifest, token: String, pid: pid_t?, timeout: Duration)
+    private func waitUntilReady(manifest: ClusterManifest, token: String, tls: TLSSettings?, pid: pid_t?, timeout: Duration)
         async throws(LocalClusterError) -> Longshot_V1_ClusterStatus
     {
         let client: FarmClient
         do {
-            client = try FarmClient(address: manifest.coordinator, token: token, timeout: .seconds(2))
+            client = try FarmClient(address: manifest.coordinator, token: token, timeout: .seconds(2), tls: tls)
         } catch {
             throw LocalClusterError("\(error)")
         }
@@ -289,10 +314,12 @@ public struct LocalCluster: Sendable {
     }
 
     /// Waits until every named worker shows in the status and is not offline; returns the last status (nil on no answer).
-    private func waitForWorkers(_ names: [String], manifest: ClusterManifest, token: String, timeout: Duration) async
-        -> Longshot_V1_ClusterStatus?
+    private func waitForWorkers(_ names: [String], manifest: ClusterManifest, token: String, tls: TLSSettings?, timeout: Duration)
+        async -> Longshot_V1_ClusterStatus?
     {
-        guard let client = try? FarmClient(address: manifest.coordinator, token: token, timeout: .seconds(2)) else { return nil }
+        guard let client = try? FarmClient(address: manifest.coordinator, token: token, timeout: .seconds(2), tls: tls) else {
+            return nil
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var last: Longshot_V1_ClusterStatus?

@@ -5,7 +5,7 @@ import LongshotStore
 import LongshotWire
 
 extension Coordinator {
-    func submit(_ r: Longshot_V1_SubmitJob) async throws -> Longshot_V1_Response.OneOf_Body {
+    func submit(_ r: Longshot_V1_SubmitJob, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         // The job names an engine; the workers that offer it say what it is. Nothing is loaded here.
         let engine = r.spec.engine.isEmpty ? JobSpec.defaults.engine : r.spec.engine
         do {
@@ -50,9 +50,10 @@ extension Coordinator {
         let maxAttempts = config.maxAttempts
         let priority = Int(r.spec.priority)
         _ = try await database.run {
-            try $0.insertJob(id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts)
+            try $0.insertJob(
+                id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts, owner: caller.identity.name)
         }
-        log.info("job \(id) submitted: \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
+        log.info("job \(id) submitted by \(caller.identity): \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
         events.publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
         events.publishWorkAvailable("job \(id) submitted")
         return .jobSubmitted(.with { $0.jobID = id })
@@ -83,6 +84,7 @@ extension Coordinator {
                     $0.groups = UInt32(groups.count)
                     $0.slowestGroupStep = UInt32(groups.map(\.step).min() ?? 0)
                     $0.steps = UInt32(spec?.steps ?? 0)
+                    $0.owner = job.owner ?? ""
                 }
             }
         })
@@ -110,6 +112,7 @@ extension Coordinator {
             $0.error = job.error ?? ""
             $0.outputPath = job.outputPath ?? ""
             $0.outputBytes = UInt64(max(job.outputBytes ?? 0, 0))
+            $0.owner = job.owner ?? ""
             $0.windows = windows.map { w in
                 let group = groupOf[w.index]
                 let attempt = lastAttempt[group?.firstWindow ?? w.index]
@@ -142,9 +145,10 @@ extension Coordinator {
         })
     }
 
-    func rerun(_ r: Longshot_V1_Rerun) async throws -> Longshot_V1_Response.OneOf_Body {
+    func rerun(_ r: Longshot_V1_Rerun, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         let id = r.jobID
         guard let job = try await database.run({ try $0.job(id) }) else { throw RequestError(.notFound, "no job with id \(id)") }
+        try caller.mayChange(job, "rerun")
         let selection: RerunSelection
         if !r.windows.isEmpty {
             let bad = r.windows.filter { Int($0) >= job.windowCount }
@@ -166,9 +170,11 @@ extension Coordinator {
         return .ack(.with { $0.message = "\(count) window(s) will be rendered again" })
     }
 
-    func cancel(_ r: Longshot_V1_Cancel) async throws -> Longshot_V1_Response.OneOf_Body {
+    func cancel(_ r: Longshot_V1_Cancel, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         let id = r.jobID
-        guard try await database.run({ try $0.job(id) }) != nil else { throw RequestError(.notFound, "no job with id \(id)") }
+        guard let job = try await database.run({ try $0.job(id) }) else { throw RequestError(.notFound, "no job with id \(id)") }
+        try caller.mayChange(job, "cancel")
+        log.info("job \(id) cancelled by \(caller.identity)")
         let changed = try await database.run { try $0.cancel(jobID: id) }
         await board.drop(job: id)
         events.publish(.with {

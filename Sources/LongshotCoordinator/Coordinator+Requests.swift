@@ -6,22 +6,29 @@ extension Coordinator {
     /// Answers one request. Never throws: garbage, a wrong token or version, or a failing handler all
     /// become an error reply, and the coordinator keeps serving.
     func handle(_ bytes: Data) async -> Data {
-        let request: Longshot_V1_Request
-        do {
-            request = try Longshot_V1_Request(serializedBytes: bytes)
-        } catch {
-            let reply = Longshot_V1_Response.error(.invalidArgument, "not a Longshot request (\(bytes.count) bytes): \(error)")
-            return (try? reply.serializedData()) ?? Data()
-        }
         let response: Longshot_V1_Response
         do {
-            if let rejection = request.header.rejection(expectedToken: config.token) {
-                response = Longshot_V1_Response(body: .error(rejection))
-            } else if let body = request.body {
-                response = Longshot_V1_Response(body: try await route(body))
-            } else {
-                response = .error(.invalidArgument, "the request has no body")
+            let header: Longshot_V1_Header
+            do {
+                header = try Longshot_V1_Header(ofRequest: bytes)
+            } catch {
+                throw RequestError(.invalidArgument, "not a Longshot request (\(bytes.count) bytes): \(error)")
             }
+            guard header.protocolVersion == WireProtocol.version else {
+                throw RequestError(
+                    .unsupportedVersion,
+                    "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(WireProtocol.version)")
+            }
+            let identity = try authenticate(header)
+            let request: Longshot_V1_Request
+            do {
+                request = try Longshot_V1_Request(serializedBytes: bytes)
+            } catch {
+                throw RequestError(.invalidArgument, "not a Longshot request (\(bytes.count) bytes): \(error)")
+            }
+            guard let body = request.body else { throw RequestError(.invalidArgument, "the request has no body") }
+            let caller = try await authorize(body, header: header, identity: identity)
+            response = Longshot_V1_Response(body: try await route(body, caller))
         } catch let error as RequestError {
             response = .error(error.code, error.message)
         } catch let error as PostgresError where error.isConnectionFailure {
@@ -38,9 +45,9 @@ extension Coordinator {
         return (try? response.serializedData()) ?? Data()
     }
 
-    private func route(_ body: Longshot_V1_Request.OneOf_Body) async throws -> Longshot_V1_Response.OneOf_Body {
+    private func route(_ body: Longshot_V1_Request.OneOf_Body, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         switch body {
-        case .registerWorker(let r): return try await registerWorker(r)
+        case .registerWorker(let r): return try await registerWorker(r, caller)
         case .heartbeat(let r): return try await heartbeat(r)
         case .acquireLease(let r): return try await acquireLease(r)
         case .renewLease(let r): return try await renewLease(r)
@@ -49,15 +56,16 @@ extension Coordinator {
         case .reportFailure(let r): return try await reportFailure(r)
         case .stepExchange(let r): return try await stepExchange(r)
         case .saveCheckpoint(let r): return try await saveCheckpoint(r)
-        case .submitJob(let r): return try await submit(r)
+        case .submitJob(let r): return try await submit(r, caller)
         case .getStatus: return try await status()
         case .listJobs(let r): return try await listJobs(r)
         case .showJob(let r): return try await showJob(r)
-        case .rerun(let r): return try await rerun(r)
-        case .cancel(let r): return try await cancel(r)
+        case .rerun(let r): return try await rerun(r, caller)
+        case .cancel(let r): return try await cancel(r, caller)
         case .fetchVideo(let r): return try await fetchVideo(r)
         case .getLogs(let r): return try await logs(r)
         case .workerAdmin(let r): return try await workerAdmin(r)
+        case .watchEvents(let r): return try await watchEvents(r)
         }
     }
 }

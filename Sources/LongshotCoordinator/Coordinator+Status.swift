@@ -95,3 +95,11 @@ extension Coordinator {
         return .ack(.with { $0.message = "worker \(name) \(verb)" })
     }
 }
+
+extension Coordinator {
+    /// Live events for `watch`, long-polled (at most 5 s, under a client's 10 s timeout).
+    func watchEvents(_ r: Longshot_V1_WatchEvents) async throws -> Longshot_V1_Response.OneOf_Body {
+        let wait = Duration.milliseconds(Int(min(r.waitMs, 5000)))
+        return .eventBatch(await events.events(job: r.jobID, after: r.after, epoch: r.epoch, wait: wait))
+    }
+}

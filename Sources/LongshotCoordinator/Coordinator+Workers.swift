@@ -6,22 +6,29 @@ import LongshotStore
 import LongshotWire
 
 extension Coordinator {
-    func registerWorker(_ r: Longshot_V1_RegisterWorker) async throws -> Longshot_V1_Response.OneOf_Body {
+    func registerWorker(_ r: Longshot_V1_RegisterWorker, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         guard !r.name.isEmpty, !r.offers.isEmpty, r.offers.allSatisfy({ !$0.name.isEmpty && !$0.name.contains(",") }) else {
             throw RequestError(.invalidArgument, "a worker needs a name and at least one named engine (this worker reports none: upgrade it)")
         }
         let names = r.offers.map(\.name).sorted().joined(separator: ",")
         let offers = "[" + (try r.offers.map { try $0.jsonString() }).joined(separator: ",") + "]"
+        let session = Self.newSession()
         let info = WorkerInfo(
             name: r.name, host: r.host, pid: Int(r.pid), engine: names, slots: Int(max(r.slots, 1)), version: r.version,
-            offers: offers)
+            offers: offers, sessionSHA256: session.sha256, credential: caller.identity.name)
         let id = try await database.run { try $0.registerWorker(info) }
-        log.info("worker \(r.name) (\(id)) joined from \(r.host) pid \(r.pid): engines \(names), \(r.slots) slot(s)")
+        sessions.withLock { cache in
+            // The worker's earlier session ends with this registration.
+            cache = cache.filter { $0.value != id }
+            cache[session.sha256] = id
+        }
+        log.info("worker \(r.name) (\(id)) joined from \(r.host) pid \(r.pid) with credential \(caller.identity.name): engines \(names), \(r.slots) slot(s)")
         events.publish(.make(.workerJoined, "worker \(r.name) joined (\(names), \(r.slots) slots)"))
         return .workerRegistered(.with {
             $0.workerID = id
             $0.heartbeatIntervalMs = UInt32(config.heartbeatInterval.milliseconds)
             $0.leaseTtlMs = UInt32(config.leaseTTL.milliseconds)
+            $0.session = session.secret
         })
     }
 

@@ -23,9 +23,15 @@ public final class Coordinator: Sendable {
     let engineStates = Mutex<[String: [Longshot_V1_EngineState]]>([:])
     /// Live codenoise group leases (derived: rebuilt from the database on a miss).
     let groupLeases = Mutex<[String: GroupLeaseInfo]>([:])
+    /// Worker session hashes to worker ids (derived: looked up in the database on a miss).
+    let sessions = Mutex<[String: String]>([:])
+    /// Lease ids to the worker each was granted to (immutable once granted; looked up on a miss).
+    let leaseHolders = Mutex<[String: String]>([:])
     /// The codenoise step barrier (in memory; a restart rolls groups back to their checkpoint floor).
     let board = StepBoard()
     private let server: Mutex<RepServer?> = Mutex(nil)
+    /// Held while this coordinator is the active one on its database.
+    let leader: LeaderLock
     private let stopped = Atomic<Bool>(false)
 
     /// Connects to PostgreSQL (waiting for it), applies migrations and opens the event socket.
@@ -36,15 +42,18 @@ public final class Coordinator: Sendable {
         database = try DatabasePool(
             url: config.databaseURL, size: config.databaseConnections, connectFor: config.databaseRetry,
             retryFor: config.operationRetry, blockAfterFailures: config.blockAfterFailures)
-        events = try EventBus(listen: config.events)
+        events = try EventBus(listen: config.events, tls: config.tls)
+        leader = LeaderLock(url: config.databaseURL)
     }
 
     /// The control address actually bound (resolves port 0).
     public var boundAddress: String? { server.withLock { $0?.boundAddress } }
     public var eventsAddress: String { events.address }
 
-    /// Serves until `stop()`.
+    /// Waits to be the active coordinator on the database (a standby until the active one stops), then
+    /// serves until `stop()`, or until another coordinator has taken over.
     public func run() async throws {
+        guard try await becomeActive() else { return }
         // The halos exchanged since each codenoise job's checkpoint floor were in the previous
         // coordinator's memory: resume those jobs from the floor, before any worker is answered.
         let rolledBack = try await database.run { try $0.rollBackRunningGroups(reason: "the coordinator restarted") }
@@ -52,7 +61,8 @@ public final class Coordinator: Sendable {
             log.info("job \(job): codenoise groups resume from their common checkpoint at step \(step)")
         }
         let repServer = try RepServer(
-            listen: config.listen, contexts: config.contexts,
+            listen: config.listen, contexts: config.contexts, options: TransportOptions(tls: config.tls),
+            maxConnections: config.maxConnections,
             oversizeReply: { size, limit in Longshot_V1_Response.tooLargeReply(size: size, limit: limit) }
         ) { [self] bytes in await self.handle(bytes) }
         server.withLock { $0 = repServer }
@@ -60,6 +70,7 @@ public final class Coordinator: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await repServer.run() }
             group.addTask { await self.sweepLoop() }
+            group.addTask { try await self.holdLeadership() }
             try await group.next()
             group.cancelAll()
         }
@@ -71,6 +82,8 @@ public final class Coordinator: Sendable {
         log.info("stopping")
         server.withLock { $0?.close() }
         events.close()
+        let leader = leader
+        Task { await leader.release() }
     }
 
     var isStopped: Bool { stopped.load(ordering: .relaxed) }

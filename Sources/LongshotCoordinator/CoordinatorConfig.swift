@@ -1,4 +1,6 @@
 import Foundation
+import LongshotAuth
+import LongshotTransport
 
 /// How a coordinator runs.
 public struct CoordinatorConfig: Sendable {
@@ -9,7 +11,8 @@ public struct CoordinatorConfig: Sendable {
     public var databaseURL: String
     /// Where finished videos are written.
     public var dataDirectory: URL
-    public var token: String
+    /// Who may send requests, in which role (workers, clients, admins).
+    public var credentials: Credentials
     public var version: String
     /// How long a lease lasts without renewal.
     public var leaseTTL: Duration = .seconds(15)
@@ -46,18 +49,25 @@ public struct CoordinatorConfig: Sendable {
     public var databaseRetry: Duration = .seconds(120)
     /// How long one request waits for a lost database connection before answering "unavailable".
     public var operationRetry: Duration = .seconds(3)
-    /// Accept jobs for the `external` engine, whose command comes from the job and runs on the workers and
-    /// here (to decode): only for clusters whose users may run commands there.
 
     /// Database connections (each on its own thread).
     public var databaseConnections: Int = 4
 
-    public init(listen: String, events: String, databaseURL: String, dataDirectory: URL, token: String, version: String) {
+    /// Certificates for `tls+tcp://` addresses (mutual TLS: peers must present a certificate of the CA).
+    public var tls: TLSSettings?
+    /// How often a standby tries to take over, and the active coordinator checks it still leads.
+    public var leadershipPoll: Duration = .milliseconds(500)
+    /// At most this many connections at once; further ones are closed as they arrive.
+    public var maxConnections: Int = 1024
+
+    public init(
+        listen: String, events: String, databaseURL: String, dataDirectory: URL, credentials: Credentials, version: String
+    ) {
         self.listen = listen
         self.events = events
         self.databaseURL = databaseURL
         self.dataDirectory = dataDirectory
-        self.token = token
+        self.credentials = credentials
         self.version = version
     }
 

@@ -1,29 +1,23 @@
 import Foundation
+import SwiftProtobuf
 
 extension Longshot_V1_Header {
-    /// A header for the current protocol version carrying `token`.
+    /// A header for the current protocol version carrying the credential `token`.
     public init(token: String, requestID: String = "") {
         self.init()
         protocolVersion = WireProtocol.version
         self.token = token
         self.requestID = requestID
     }
+}
 
-    /// The error the coordinator answers when this header is not acceptable: a different
-    /// protocol version, or a token other than `expectedToken` (compared in constant time).
-    /// Returns nil when the header is fine.
-    public func rejection(expectedToken: String) -> Longshot_V1_Error? {
-        if protocolVersion != WireProtocol.version {
-            return Longshot_V1_Error(
-                code: .unsupportedVersion,
-                message: "protocol version \(protocolVersion) is not supported; this coordinator speaks \(WireProtocol.version)")
-        }
-        if !constantTimeEqual(Array(token.utf8), Array(expectedToken.utf8)) {
-            return Longshot_V1_Error(
-                code: .unauthenticated,
-                message: token.isEmpty ? "missing cluster token (set LONGSHOT_TOKEN)" : "wrong cluster token")
-        }
-        return nil
+extension Longshot_V1_Header {
+    /// The header of a serialized ``Longshot_V1_Request``, read without decoding its body (which is skipped,
+    /// not copied), so a receiver can check the credential before it parses a large body.
+    public init(ofRequest bytes: Data) throws {
+        var options = BinaryDecodingOptions()
+        options.discardUnknownFields = true
+        self = try Longshot_V1_RequestEnvelope(serializedBytes: bytes, options: options).header
     }
 }
 

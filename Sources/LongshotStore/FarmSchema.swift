@@ -1,10 +1,11 @@
 /// The farm's database schema, as versioned migrations.
 ///
 /// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks and events;
-/// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments; version 4 the engines workers offer. All times come from the database clock (`now()`), so several coordinators agree.
+/// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments; version 4 the engines workers offer; version 5 credentials (who submitted a
+/// job, each worker's session). All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3, v4]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -206,5 +207,16 @@ public enum FarmSchema {
             // What each engine a worker offers reports (name, model, weights hash, layout, defaults), as JSON
             // objects; `engine` holds the names, comma-separated.
             "ALTER TABLE workers ADD COLUMN offers jsonb NOT NULL DEFAULT '[]'",
+        ])
+
+    static let v5 = Migration(
+        version: 5, name: "credentials",
+        statements: [
+            // The name of the client or admin credential that submitted the job (NULL before version 5).
+            "ALTER TABLE jobs ADD COLUMN owner text",
+            // SHA-256 of the session secret the worker got at registration, and the worker credential's name.
+            "ALTER TABLE workers ADD COLUMN session_sha256 text",
+            "ALTER TABLE workers ADD COLUMN credential text",
+            "CREATE UNIQUE INDEX workers_session ON workers (session_sha256)",
         ])
 }

@@ -8,19 +8,23 @@ extension FarmStore {
     ///   - priority: higher runs first; equal priorities run oldest first.
     ///   - windows: the window plan; `frames` becomes the end of the last window.
     ///   - maxAttempts: leases a window may get before it fails.
+    ///   - owner: the credential name that submitted it.
     /// - Returns: the stored job.
     /// - Throws: ``PostgresError`` (unique violation for a duplicate id, invalid JSON, …).
     @discardableResult
-    public func insertJob(id: String, spec: String, priority: Int = 0, windows: [WindowSpan], maxAttempts: Int = 3)
+    public func insertJob(
+        id: String, spec: String, priority: Int = 0, windows: [WindowSpan], maxAttempts: Int = 3, owner: String? = nil
+    )
         throws -> JobRecord
     {
         let frames = windows.map { $0.firstFrame + $0.frameCount }.max() ?? 0
         return try transaction { db in
             let job = try db.query(
                 """
-                INSERT INTO jobs (id, spec, priority, window_count, frames) VALUES ($1, $2::jsonb, $3::int, $4::int, $5::int)
+                INSERT INTO jobs (id, spec, priority, window_count, frames, owner)
+                VALUES ($1, $2::jsonb, $3::int, $4::int, $5::int, $6)
                 RETURNING \(JobRecord.columns)
-                """, [.text(id), .text(spec), .int(priority), .int(windows.count), .int(frames)])
+                """, [.text(id), .text(spec), .int(priority), .int(windows.count), .int(frames), .optional(owner)])
             try db.query(
                 """
                 INSERT INTO windows (job_id, index, first_frame, frame_count, max_attempts)

@@ -13,23 +13,34 @@ extension FarmStore {
             }
             let row = try db.query(
                 """
-                INSERT INTO workers AS w (id, name, host, pid, engine, slots, version, offers)
-                VALUES ($1, $2, $3, $4::int, $5, $6::int, $7, $8::jsonb)
+                INSERT INTO workers AS w (id, name, host, pid, engine, slots, version, offers, session_sha256, credential)
+                VALUES ($1, $2, $3, $4::int, $5, $6::int, $7, $8::jsonb, $9, $10)
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, engine = excluded.engine,
-                    offers = excluded.offers,
+                    offers = excluded.offers, session_sha256 = excluded.session_sha256, credential = excluded.credential,
                     slots = excluded.slots, version = excluded.version, last_seen_at = now(),
                     registered_at = now(), state = CASE WHEN w.drain THEN 'draining' ELSE 'idle' END
                 RETURNING id
                 """,
                 [
                     .text(Self.newID(prefix: "w")), .text(info.name), .text(info.host), .int(info.pid), .text(info.engine),
-                    .int(info.slots), .text(info.version), .text(info.offers),
+                    .int(info.slots), .text(info.version), .text(info.offers), .optional(info.sessionSHA256),
+                    .optional(info.credential),
                 ]
             ).first!
             let id = try row.string("id")
             try appendEvent(kind: "worker.registered", message: "worker \(info.name) (\(id)) registered from \(info.host), engine \(info.engine)")
             return id
         }
+    }
+
+    /// The worker whose current registration handed out the session with this SHA-256 (hex), if any.
+    public func workerID(sessionSHA256: String) throws -> String? {
+        try connection.query("SELECT id FROM workers WHERE session_sha256 = $1", [.text(sessionSHA256)]).first?.string("id")
+    }
+
+    /// The worker a lease (of a window, group or segment) was granted to, whether or not it is still current.
+    public func leaseHolder(leaseID: String) throws -> String? {
+        try connection.query("SELECT worker_id FROM attempts WHERE lease_id = $1", [.text(leaseID)]).first?.string("worker_id")
     }
 
     /// The reports of engine `name` by the workers that are not offline, one JSON object each (newest

@@ -15,11 +15,13 @@ public struct JobRecord: Sendable, Hashable {
     public var outputSHA256: String?
     public var windowCount: Int
     public var frames: Int
+    /// The credential name that submitted the job (nil for jobs from before credentials had names).
+    public var owner: String?
 
     static let columns = """
         id, state, spec::text AS spec, priority, extract(epoch FROM created_at)::float8 AS created_at,
         extract(epoch FROM updated_at)::float8 AS updated_at, error, output_path, output_bytes, output_sha256,
-        window_count, frames
+        window_count, frames, owner
         """
 
     init(row: PostgresRow) throws {
@@ -35,6 +37,7 @@ public struct JobRecord: Sendable, Hashable {
         outputSHA256 = try row.optionalString("output_sha256")
         windowCount = try row.int("window_count")
         frames = try row.int("frames")
+        owner = try row.optionalString("owner")
     }
 }
 

@@ -62,9 +62,18 @@ public struct WorkerInfo: Sendable, Hashable {
     public var version: String
     /// The engines' reports, a JSON array of objects.
     public var offers: String
+    /// SHA-256 (hex) of the session secret this registration hands the worker.
+    public var sessionSHA256: String?
+    /// The name of the worker credential it registered with.
+    public var credential: String?
 
     /// Creates a registration.
-    public init(name: String, host: String, pid: Int, engine: String, slots: Int = 1, version: String, offers: String = "[]") {
+    public init(
+        name: String, host: String, pid: Int, engine: String, slots: Int = 1, version: String, offers: String = "[]",
+        sessionSHA256: String? = nil, credential: String? = nil
+    ) {
+        self.sessionSHA256 = sessionSHA256
+        self.credential = credential
         self.name = name
         self.host = host
         self.pid = pid

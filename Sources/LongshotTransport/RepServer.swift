@@ -27,6 +27,7 @@ public final class RepServer: @unchecked Sendable {
     private let contexts: Int
     private let handler: Handler
     private let oversizeReply: OversizeReply
+    private let connectionLimit: ConnectionLimit?
 
     /// The address given to `init`.
     public var address: String { handle.address }
@@ -42,19 +43,30 @@ public final class RepServer: @unchecked Sendable {
     ///   - oversizeReply: Replaces a handler reply larger than ``TransportOptions/maxMessageBytes``
     ///     (which the peer would drop silently); the default sends an empty message. Protocol
     ///     users encode an error here.
+    ///   - maxConnections: Connections kept at once; one more is closed as it arrives (nil: no cap).
     ///   - handler: Called for each request; its result is the reply.
     /// - Throws: ``TransportError`` when the address is malformed or in use.
     public init(
         listen address: String, contexts: Int = 8, options: TransportOptions = TransportOptions(),
+        maxConnections: Int? = nil,
         oversizeReply: @escaping OversizeReply = { _, _ in Data() },
         handler: @escaping Handler
     ) throws(TransportError) {
-        handle = try SocketHandle(address: address, options: options) { nng_rep0_open($0) }
+        let handle = try SocketHandle(address: address, options: options) { nng_rep0_open($0) }
+        self.handle = handle
+        if let maxConnections {
+            connectionLimit = try ConnectionLimit.install(maxConnections, on: handle)
+        } else {
+            connectionLimit = nil
+        }
         listener = try handle.listen()
         self.contexts = max(1, contexts)
         self.handler = handler
         self.oversizeReply = oversizeReply
     }
+
+    /// Connections open now and those refused for being over the cap (nil without a cap).
+    public var connections: (open: Int, refused: Int)? { connectionLimit.map { ($0.open, $0.refused) } }
 
     /// Serves requests until ``close()`` is called (or the task is cancelled).
     /// - Throws: ``TransportError`` if a context cannot be opened.

@@ -44,6 +44,15 @@ final class SocketHandle: @unchecked Sendable {
         var listener = nng_listener()
         try nngCheck(nng_listener_create(&listener, socket, address), "listen", address)
         try nngCheck(nng_listener_set_size(listener, NNG_OPT_RECVMAXSZ, options.maxMessageBytes), "listen", address)
+        do throws(TransportError) {
+            if let config = try tlsConfig(server: true, address: address) {
+                defer { nng_tls_config_free(config) }
+                try nngCheck(nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(config)), "listen", address)
+            }
+        } catch {
+            nng_listener_close(listener)
+            throw error
+        }
         let rv = nng_listener_start(listener, 0)
         if rv != 0 {
             nng_listener_close(listener)
@@ -53,12 +62,37 @@ final class SocketHandle: @unchecked Sendable {
     }
 
     /// Dials `address` in the background: the call succeeds even when nobody listens yet and
-    /// NNG keeps reconnecting; operations then time out until a peer is there.
+    /// NNG keeps reconnecting; operations then time out until a peer is there. A comma-separated list
+    /// dials every address (an active coordinator and its standbys: only the active one listens, so
+    /// requests go to it, and to the next one once it takes over).
     func dial() throws(TransportError) {
-        var dialer = nng_dialer()
-        try nngCheck(nng_dialer_create(&dialer, socket, address), "dial", address)
-        try nngCheck(nng_dialer_set_size(dialer, NNG_OPT_RECVMAXSZ, options.maxMessageBytes), "dial", address)
-        try nngCheck(nng_dialer_start(dialer, Int32(NNG_FLAG_NONBLOCK)), "dial", address)
+        for target in Self.addresses(address) {
+            var dialer = nng_dialer()
+            try nngCheck(nng_dialer_create(&dialer, socket, target), "dial", target)
+            try nngCheck(nng_dialer_set_size(dialer, NNG_OPT_RECVMAXSZ, options.maxMessageBytes), "dial", target)
+            if let config = try tlsConfig(server: false, address: target) {
+                defer { nng_tls_config_free(config) }
+                try nngCheck(nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(config)), "dial", target)
+            }
+            try nngCheck(nng_dialer_start(dialer, Int32(NNG_FLAG_NONBLOCK)), "dial", target)
+        }
+    }
+
+    /// The addresses of a comma-separated list, trimmed.
+    static func addresses(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The TLS configuration for a listener or dialer of a `tls+tcp://` address (nil for other addresses);
+    /// the listener or dialer keeps its own reference, so the caller frees this one.
+    private func tlsConfig(server: Bool, address: String) throws(TransportError) -> OpaquePointer? {
+        guard TLSSettings.isTLS(address) else { return nil }
+        guard let tls = options.tls else {
+            throw TransportError(
+                kind: .invalidAddress, operation: server ? "listen" : "dial", address: address,
+                detail: "a tls+tcp:// address needs certificates: --tls-ca, --tls-cert and --tls-key (or LONGSHOT_TLS_CA, LONGSHOT_TLS_CERT, LONGSHOT_TLS_KEY)")
+        }
+        return try tls.makeConfig(server: server, address: address)
     }
 
     /// Keeps `object` alive until the socket is closed (state an NNG callback points to).

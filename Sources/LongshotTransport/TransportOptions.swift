@@ -11,6 +11,8 @@ public struct TransportOptions: Sendable, Equatable {
     public var receiveTimeout: Duration
     /// How long a REQ waits before sending a request again (`NNG_OPT_REQ_RESENDTIME`).
     public var resendTime: Duration
+    /// Certificates for `tls+tcp://` addresses (required there, unused elsewhere).
+    public var tls: TLSSettings?
 
     /// Default maximum message size: 64 MiB.
     public static let defaultMaxMessageBytes = 64 << 20
@@ -20,8 +22,10 @@ public struct TransportOptions: Sendable, Equatable {
         maxMessageBytes: Int = TransportOptions.defaultMaxMessageBytes,
         sendTimeout: Duration = .seconds(10),
         receiveTimeout: Duration = .seconds(30),
-        resendTime: Duration = .seconds(60)
+        resendTime: Duration = .seconds(60),
+        tls: TLSSettings? = nil
     ) {
+        self.tls = tls
         self.maxMessageBytes = maxMessageBytes
         self.sendTimeout = sendTimeout
         self.receiveTimeout = receiveTimeout

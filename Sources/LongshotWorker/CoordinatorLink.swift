@@ -1,6 +1,7 @@
 import Foundation
 import LongshotClient
 import LongshotProtocol
+import LongshotTransport
 
 /// A failed call, classified for the worker's retry decisions.
 struct FarmCallError: Error, CustomStringConvertible {
@@ -16,8 +17,8 @@ struct FarmCallError: Error, CustomStringConvertible {
 final class CoordinatorLink: Sendable {
     let client: FarmClient
 
-    init(address: String, token: String) throws {
-        client = try FarmClient(address: address, token: token, timeout: .seconds(15))
+    init(address: String, token: String, tls: TLSSettings?) throws {
+        client = try FarmClient(address: address, token: token, timeout: .seconds(15), tls: tls)
     }
 
     func call(_ body: Longshot_V1_Request.OneOf_Body) async throws(FarmCallError) -> Longshot_V1_Response.OneOf_Body {

@@ -88,7 +88,7 @@ final class WorkNotifications: Sendable {
     /// which costs a busy farm's coordinator and workers real CPU. Connected while idle, closed when busy.
     /// NNG redials on its own when the coordinator restarts; anything missed (a notification sent just
     /// before the subscription was up, or while the coordinator was away) is covered by polling.
-    func listen(to address: String, log: WorkerLog) async {
+    func listen(to address: String, tls: TLSSettings?, log: WorkerLog) async {
         var subscriber: SubSocket?
         var announced = false
         var warned = false
@@ -105,7 +105,7 @@ final class WorkNotifications: Sendable {
                 socket = subscriber
             } else {
                 do {
-                    socket = try SubSocket(dial: address, options: TransportOptions(receiveTimeout: .milliseconds(100)))
+                    socket = try SubSocket(dial: address, options: TransportOptions(receiveTimeout: .milliseconds(100), tls: tls))
                     try socket.subscribe(topic: Self.topic)
                 } catch {
                     if !warned { log.info("cannot subscribe to work notifications at \(address) (\(error)); polling only") }

@@ -1,5 +1,6 @@
 import Foundation
 import LongshotEngines
+import LongshotTransport
 
 /// How a worker joins a cluster.
 public struct WorkerConfig: Sendable {
@@ -14,6 +15,8 @@ public struct WorkerConfig: Sendable {
     public var name: String
     public var host: String
     public var version: String
+    /// Certificates for a `tls+tcp://` coordinator.
+    public var tls: TLSSettings?
 
     /// The engines' names, comma-separated (as the coordinator stores them).
     public var engineNames: String { engines.map(\.name).sorted().joined(separator: ",") }

@@ -32,7 +32,7 @@ public final class WorkerService: Sendable {
     public init(config: WorkerConfig) throws {
         self.config = config
         self.log = WorkerLog(name: config.name)
-        self.link = try CoordinatorLink(address: config.coordinator, token: config.token)
+        self.link = try CoordinatorLink(address: config.coordinator, token: config.token, tls: config.tls)
         self.engines = EngineRoster(config.engines)
     }
 
@@ -117,6 +117,7 @@ public final class WorkerService: Sendable {
             }
             do {
                 if case .workerRegistered(let r) = try await link.call(.registerWorker(request)) {
+                    link.client.setSession(r.session)
                     state.withLock {
                         $0.workerID = r.workerID
                         $0.ttl = .milliseconds(Int(max(r.leaseTtlMs, 1000)))
@@ -158,7 +159,7 @@ public final class WorkerService: Sendable {
             if !Task.isCancelled, !stopping { log.info("the coordinator names no events address; polling for work only") }
             return
         }
-        await notifications.listen(to: WorkNotifications.dialable(events, reached: config.coordinator), log: log)
+        await notifications.listen(to: WorkNotifications.dialable(events, reached: config.coordinator), tls: config.tls, log: log)
     }
 
     private func heartbeatLoop() async throws {

@@ -16,6 +16,8 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The local cluster's state directory (default: $LONGSHOT_STATE_DIR, else ./.longshot).", valueName: "dir"))
     var stateDir: String?
 
+    @OptionGroup var tls: TLSOptions
+
     /// The resolved address and token.
     func endpoint() throws -> ClusterEndpoint {
         do {
@@ -29,7 +31,8 @@ struct ClusterOptions: ParsableArguments {
     func client(timeout: Duration = .seconds(10)) throws -> FarmClient {
         let endpoint = try endpoint()
         do {
-            return try FarmClient(address: endpoint.coordinator, token: endpoint.token, timeout: timeout)
+            return try FarmClient(
+                address: endpoint.coordinator, token: endpoint.token, timeout: timeout, tls: try tls.settings() ?? endpoint.tls)
         } catch {
             throw fail("\(error)")
         }

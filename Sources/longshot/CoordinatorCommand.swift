@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LongshotAuth
 import LongshotCoordinator
 import LongshotRender
 
@@ -19,8 +20,25 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Where finished videos are kept.")
     var dataDir = "./longshot-data"
 
-    @Option(help: "The cluster token (or LONGSHOT_TOKEN): requests without it are refused.")
+    @Option(help: "A credentials file (or LONGSHOT_CREDENTIALS): named worker, client and admin tokens, mode 0600 (docs/security.md).")
+    var credentials: String?
+
+    @Option(help: "A worker credential (or LONGSHOT_WORKER_TOKEN), named 'worker'; added to --credentials.")
+    var workerToken: String?
+
+    @Option(help: "A client credential (or LONGSHOT_CLIENT_TOKEN), named 'client': submits, reads, cancels its own jobs.")
+    var clientToken: String?
+
+    @Option(help: "An admin credential (or LONGSHOT_ADMIN_TOKEN), named 'admin': any job, and drain/block workers.")
+    var adminToken: String?
+
+    @Option(help: .hidden)
     var token: String?
+
+    @Option(help: "Connections served at once; further ones are closed as they arrive.")
+    var maxConnections: Int = 1024
+
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Seconds a lease lasts without renewal.")
     var leaseTtl: Int = 15
@@ -42,9 +60,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard let url = database ?? env["LONGSHOT_DATABASE_URL"] else {
             throw fail("database: give --database URL or set LONGSHOT_DATABASE_URL")
         }
-        guard let token = token ?? env["LONGSHOT_TOKEN"], !token.isEmpty else {
-            throw fail("token: give --token or set LONGSHOT_TOKEN (any secret string; workers and clients need the same)")
-        }
+        let credentials = try loadCredentials(env)
+        guard (1...65536).contains(maxConnections) else { throw fail("max-connections: \(maxConnections) is out of range 1-65536") }
         guard (1...3600).contains(leaseTtl) else { throw fail("lease-ttl: \(leaseTtl) s is out of range 1-3600") }
         let checkpointEvery = checkpointEvery ?? env["LONGSHOT_CHECKPOINT_EVERY"].flatMap { Int($0) } ?? CoordinatorConfig.defaultCheckpointEvery
         let checkpointMinIntervalMs = checkpointMinIntervalMs ?? env["LONGSHOT_CHECKPOINT_MIN_INTERVAL_MS"].flatMap { Int($0) } ?? 2000
@@ -56,12 +73,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard (50...5000).contains(idleRetryMs) else { throw fail("idle-retry-ms: \(idleRetryMs) ms is out of range 50-5000") }
         var config = CoordinatorConfig(
             listen: listen, events: events ?? CoordinatorConfig.defaultEvents(for: listen), databaseURL: url,
-            dataDirectory: URL(fileURLWithPath: dataDir), token: token, version: Provenance.version)
+            dataDirectory: URL(fileURLWithPath: dataDir), credentials: credentials, version: Provenance.version)
         config.leaseTTL = .seconds(leaseTtl)
         config.idleRetryAfter = .milliseconds(idleRetryMs)
         config.checkpointEvery = checkpointEvery
         config.checkpointMinInterval = .milliseconds(checkpointMinIntervalMs)
         config.contexts = contexts
+        config.maxConnections = maxConnections
+        config.tls = try tls.settings(env)
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(config: config)
@@ -72,8 +91,50 @@ struct CoordinatorCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(trap) {} }
         do {
             try await coordinator.run()
+        } catch let lost as LeadershipLost {
+            throw fail("coordinator: \(lost)")
         } catch {
             if !(coordinator.isStoppedPublic) { throw fail("coordinator: \(error)") }
         }
+    }
+
+    /// The credentials file plus the tokens given one by one; refuses a coordinator nobody could use.
+    private func loadCredentials(_ env: [String: String]) throws -> Credentials {
+        if token != nil {
+            throw fail(
+                "token: one shared token is no longer accepted: give --worker-token and --client-token (and --admin-token), or --credentials FILE")
+        }
+        let result: Credentials
+        do {
+            result = try gatherCredentials(env)
+        } catch {
+            throw fail(error.message.hasPrefix("credentials:") ? error.message : "credentials: \(error.message)")
+        }
+        guard result.count(.worker) > 0 else {
+            throw fail("credentials: no worker credential: give --worker-token, or list workers in --credentials FILE")
+        }
+        guard result.count(.client) + result.count(.admin) > 0 else {
+            throw fail("credentials: no client or admin credential: give --client-token or --admin-token, or list them in --credentials FILE")
+        }
+        return result
+    }
+
+    private func gatherCredentials(_ env: [String: String]) throws(CredentialsError) -> Credentials {
+        var result = Credentials()
+        if let path = credentialsPath(env) { result = try Credentials.load(path: path) }
+        let single: [(token: String?, name: String, role: Role)] = [
+            (workerToken ?? env["LONGSHOT_WORKER_TOKEN"], "worker", .worker),
+            (clientToken ?? env["LONGSHOT_CLIENT_TOKEN"], "client", .client),
+            (adminToken ?? env["LONGSHOT_ADMIN_TOKEN"], "admin", .admin),
+        ]
+        for entry in single {
+            guard let token = entry.token, !token.isEmpty else { continue }
+            try result.add(token: token, as: Identity(name: entry.name, role: entry.role))
+        }
+        return result
+    }
+
+    private func credentialsPath(_ env: [String: String]) -> String? {
+        credentials ?? env["LONGSHOT_CREDENTIALS"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -30,6 +30,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Slots per worker: windows it renders at once.")
     var slots: Int = 1
 
+    @Flag(inversion: .prefixedNo, help: "Mutual TLS (tls+tcp://) with a private CA made in STATE/tls/ (default: the previous choice, else off).")
+    var tls: Bool?
+
     @Option(help: ArgumentHelp("The state directory (default: $LONGSHOT_STATE_DIR, else ./.longshot).", valueName: "dir"))
     var stateDir: String?
 
@@ -41,7 +44,8 @@ struct UpCommand: AsyncParsableCommand {
         let report: LocalCluster.Report
         do {
             report = try await cluster.up(
-                LocalCluster.Options(workers: workers, port: port, listenHost: listen, engine: engine, slots: slots, engines: engines)
+                LocalCluster.Options(
+                    workers: workers, port: port, listenHost: listen, engine: engine, slots: slots, engines: engines, tls: tls)
             ) { note($0) }
         } catch {
             throw fail(error.description)

@@ -3,15 +3,15 @@ import Foundation
 import LongshotClient
 import LongshotCluster
 import LongshotProtocol
-import LongshotTransport
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Follow progress live: one job until it ends, or every job until Ctrl-C.",
         discussion: """
-            Subscribes to the coordinator's events (the address in `status`). On a terminal it redraws a \
-            bar per job; otherwise, and with --json (one JSON object per event and line), it prints events.
+            Follows the coordinator's live events (long-polled over the control socket, with your credential). \
+            On a terminal it redraws a bar per job; otherwise, and with --json (one JSON object per event and \
+            line), it prints events.
             """)
 
     @Argument(help: "The job to follow (default: all jobs).")
@@ -24,16 +24,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try cluster.client()
-        let status = try await farmCall { try await client.status() }
-        let eventsAddress = NNGAddress.dialable(status.coordinator.events, reached: client.address)
-        let subscriber: SubSocket
-        do {
-            subscriber = try SubSocket(dial: eventsAddress, options: TransportOptions(receiveTimeout: .seconds(1)))
-            if let job { try subscriber.subscribe(topic: job) } else { try subscriber.subscribeAll() }
-        } catch {
-            throw fail("cannot subscribe to events at \(eventsAddress): \(error)")
-        }
-        defer { subscriber.close() }
+        // Where the event stream is now: everything after it is news.
+        var position = try await farmCall { try await client.events(job: job, after: 0, epoch: "", wait: .zero) }
 
         let screen = WatchScreen(drawBoard: !json && isatty(STDOUT_FILENO) != 0)
         var board = ProgressBoard()
@@ -55,16 +47,18 @@ struct WatchCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         var nextPoll = clock.now + .seconds(2)
         while true {
-            var message: SubSocket.Message?
+            var news: [Longshot_V1_Event] = []
             do {
-                message = try await subscriber.receive(timeout: .seconds(1))
-            } catch where error.kind == .timedOut {
-                message = nil
+                let batch = try await client.events(job: job, after: position.last, epoch: position.epoch, wait: .seconds(1))
+                if batch.epoch != position.epoch, !position.epoch.isEmpty, !json, !screen.drawBoard {
+                    print("(the coordinator restarted; following its new events)")
+                }
+                news = batch.events
+                position = batch
             } catch {
-                try? await Task.sleep(for: .seconds(1))  // not a timeout: do not spin
+                try? await Task.sleep(for: .seconds(1))  // the coordinator is away: the polls below say so
             }
-            // The "work" topic wakes idle workers; it is not news for people.
-            if let message, message.topic != "work", let event = try? Longshot_V1_Event(serializedBytes: message.payload) {
+            for event in news {
                 if json {
                     print(JSONText.line(event.jsonObject))
                     flushOutput()

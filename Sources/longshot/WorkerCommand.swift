@@ -23,16 +23,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "A unique name for this worker (default: HOST-PID).")
     var name: String?
 
-    @Option(help: "The cluster token (or LONGSHOT_TOKEN).")
+    @Option(help: "This worker's credential: a worker token of the coordinator (or LONGSHOT_WORKER_TOKEN).")
     var token: String?
+
+    @OptionGroup var tls: TLSOptions
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         guard let address = coordinator ?? env["LONGSHOT_COORDINATOR"] else {
             throw fail("coordinator: give --coordinator tcp://HOST:7700 or set LONGSHOT_COORDINATOR")
         }
-        guard let token = token ?? env["LONGSHOT_TOKEN"], !token.isEmpty else {
-            throw fail("token: give --token or set LONGSHOT_TOKEN (the coordinator's cluster token)")
+        guard let token = token ?? env["LONGSHOT_WORKER_TOKEN"], !token.isEmpty else {
+            throw fail("token: give --token or set LONGSHOT_WORKER_TOKEN (a worker credential of the coordinator; a local cluster's is STATE/worker-token)")
         }
         let entries: [EngineEntry]
         if let engines {
@@ -48,10 +50,12 @@ struct WorkerCommand: AsyncParsableCommand {
             entries = [entry]
         }
         guard (1...256).contains(slots) else { throw fail("slots: \(slots) is out of range 1-256") }
+        var config = WorkerConfig(
+            coordinator: address, token: token, engines: entries, slots: slots, name: name, version: Provenance.version)
+        config.tls = try tls.settings(env)
         let service: WorkerService
         do {
-            service = try WorkerService(config: WorkerConfig(
-                coordinator: address, token: token, engines: entries, slots: slots, name: name, version: Provenance.version))
+            service = try WorkerService(config: config)
         } catch {
             throw fail("\(error)")
         }

@@ -9,22 +9,22 @@ import LongshotWire
 import Testing
 
 /// Sends raw bytes to the coordinator and decodes its reply.
-private func rawRequest(_ farm: FarmHarness, _ bytes: Data, timeout: Duration = .seconds(10)) async throws -> Longshot_V1_Response {
+func rawRequest(_ farm: FarmHarness, _ bytes: Data, timeout: Duration = .seconds(10)) async throws -> Longshot_V1_Response {
     let socket = try ReqSocket(
         dial: farm.address,
-        options: TransportOptions(sendTimeout: timeout, receiveTimeout: timeout, resendTime: .seconds(600)))
+        options: TransportOptions(sendTimeout: timeout, receiveTimeout: timeout, resendTime: .seconds(600), tls: farm.clientTLS))
     defer { socket.close() }
     return try Longshot_V1_Response(serializedBytes: try await socket.request(bytes, timeout: timeout))
 }
 
 /// The error of a reply (fails the test when the reply is not an error).
-private func errorOf(_ response: Longshot_V1_Response) throws -> Longshot_V1_Error {
+func errorOf(_ response: Longshot_V1_Response) throws -> Longshot_V1_Error {
     guard case .error(let error) = response.body else { throw HarnessError("expected an error reply, got \(response)") }
     return error
 }
 
 /// Expects `call` to be refused with `code` and a message containing every one of `words`.
-private func expectRejected(
+func expectRejected(
     _ code: Longshot_V1_ErrorCode, _ words: [String], sourceLocation: SourceLocation = #_sourceLocation,
     _ call: () async throws -> Void
 ) async {
@@ -42,7 +42,7 @@ private func expectRejected(
 }
 
 /// A valid small job on the wire.
-private func validSpec() -> Longshot_V1_JobSpec {
+func validSpec() -> Longshot_V1_JobSpec {
     var spec = JobSpec(prompt: farmPrompt).wire
     spec.durationSeconds = 6
     spec.fps = 12
@@ -75,7 +75,9 @@ extension FarmTests {
                 let oversize = Data(count: limit + 1024)
                 let big = try ReqSocket(
                     dial: farm.address,
-                    options: TransportOptions(maxMessageBytes: limit * 2, sendTimeout: .seconds(5), receiveTimeout: .seconds(5), resendTime: .seconds(600)))
+                    options: TransportOptions(
+                        maxMessageBytes: limit * 2, sendTimeout: .seconds(5), receiveTimeout: .seconds(5), resendTime: .seconds(600),
+                        tls: farm.clientTLS))
                 let started = ContinuousClock.now
                 do {
                     let reply = try Longshot_V1_Response(serializedBytes: try await big.request(oversize, timeout: .seconds(5)))
@@ -91,8 +93,8 @@ extension FarmTests {
                 _ = try await client.status()
 
                 // A wrong token, and none.
-                await expectRejected(.unauthenticated, ["wrong cluster token"]) { _ = try await farm.client(token: "not-the-token").status() }
-                await expectRejected(.unauthenticated, ["missing cluster token"]) { _ = try await farm.client(token: "").status() }
+                await expectRejected(.unauthenticated, ["unknown credential"]) { _ = try await farm.client(token: "not-the-token").status() }
+                await expectRejected(.unauthenticated, ["missing credential"]) { _ = try await farm.client(token: "").status() }
 
                 // A protocol version this coordinator does not speak.
                 var request = Longshot_V1_Request(token: farm.token, body: .getStatus(Longshot_V1_GetStatus()))

@@ -1,4 +1,6 @@
 import Foundation
+import LongshotClient
+import LongshotCluster
 import LongshotProtocol
 import LongshotTestSupport
 import LongshotTransport
@@ -22,24 +24,26 @@ private enum FinishFixture {
         "python3 '\(ExternalEngineJobs.flakyEngine)' --state '\(state.path)' --at decode --mode crash --times \(times)"
     }
 
-    /// Every event the coordinator publishes from now on, in order.
+    /// Every event the coordinator publishes from now on, in order (read as `watch` does, over the
+    /// authenticated control socket).
     final class EventLog: Sendable {
-        private let socket: SubSocket
+        private let client: FarmClient
         private let received = Mutex<[Longshot_V1_Event]>([])
         private let task = Mutex<Task<Void, Never>?>(nil)
 
-        init(_ farm: FarmHarness) throws {
-            socket = try SubSocket(dial: farm.eventsAddress, options: TransportOptions(receiveTimeout: .milliseconds(200)))
-            try socket.subscribeAll()
-            task.withLock { $0 = Task { [self] in await receive() } }
+        init(_ farm: FarmHarness) async throws {
+            client = try farm.client()
+            let start = try await client.events(job: nil, after: 0, epoch: "", wait: .zero)
+            task.withLock { $0 = Task { [self] in await receive(from: start) } }
         }
 
-        private func receive() async {
+        private func receive(from start: Longshot_V1_EventBatch) async {
+            var position = start
             while !Task.isCancelled {
-                guard let message = try? await socket.receive() else { continue }
-                if let event = try? Longshot_V1_Event(serializedBytes: message.payload) {
-                    received.withLock { $0.append(event) }
-                }
+                guard let batch = try? await client.events(job: nil, after: position.last, epoch: position.epoch, wait: .seconds(1))
+                else { continue }
+                received.withLock { $0.append(contentsOf: batch.events) }
+                position = batch
             }
         }
 
@@ -47,7 +51,6 @@ private enum FinishFixture {
 
         func close() {
             task.withLock { $0?.cancel() }
-            socket.close()
         }
     }
 
@@ -61,7 +64,7 @@ private enum FinishFixture {
             let markers = farm.scratch.file("engine-state")
             try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
             try farm.startWorker("w1", arguments: try ExternalEngineJobs.engineFile(crashingDecode(state: markers, times: crashes), in: farm))
-            let events = try EventLog(farm)
+            let events = try await EventLog(farm)
             defer { events.close() }
             try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the publisher
             let started = ContinuousClock.now

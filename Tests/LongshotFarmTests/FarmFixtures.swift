@@ -19,11 +19,11 @@ let farmPrompt = "a red ball bouncing on a blue background"
 func withFarm(
     _ label: String, workers: Int = 0, engine: String = "procedural", host: String = "127.0.0.1",
     databaseURL: String? = nil, coordinatorArguments: [String] = [], coordinatorEnvironment: [String: String] = [:],
-    _ body: (FarmHarness) async throws -> Void
+    tls: Bool? = nil, standby: Bool = false, _ body: (FarmHarness) async throws -> Void
 ) async throws {
     let farm = try FarmHarness(
         label, workers: workers, engine: engine, host: host, databaseURL: databaseURL,
-        coordinatorArguments: coordinatorArguments, coordinatorEnvironment: coordinatorEnvironment)
+        coordinatorArguments: coordinatorArguments, coordinatorEnvironment: coordinatorEnvironment, tls: tls, standby: standby)
     var failed = true
     defer { farm.shutdown(keepScratch: failed || ProcessInfo.processInfo.environment["LONGSHOT_KEEP_FARM"] != nil) }
     do {
@@ -70,7 +70,7 @@ enum ReferenceRenders {
 extension FarmHarness {
     /// A client of this farm's coordinator (with another token when given).
     func client(token: String? = nil, timeout: Duration = .seconds(10)) throws -> FarmClient {
-        try FarmClient(address: address, token: token ?? self.token, timeout: timeout)
+        try FarmClient(address: address, token: token ?? self.token, timeout: timeout, tls: clientTLS)
     }
 
     /// ShowJob.

@@ -26,7 +26,29 @@ extension FarmTests {
             for dir in ["data", "logs", "run"] {
                 #expect(mode(state + "/" + dir) == 0o700, "\(dir): \(String(mode(state + "/" + dir), radix: 8))")
             }
-            #expect(mode(state + "/token") == 0o600)
+            for file in ["token", "client-token", "worker-token", "credentials.yaml"] {
+                #expect(mode(state + "/" + file) == 0o600, "\(file)")
+            }
+            // Each role its own credential: the CLI's (admin) drains, the client's submits but may not drain,
+            // the workers' may not submit.
+            let tokens = try ["token", "client-token", "worker-token"].map {
+                try String(contentsOfFile: state + "/" + $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            #expect(Set(tokens).count == 3)
+            let asClient = try LongshotProcess.run(
+                ["workers", "drain", "worker-1", "--state-dir", state], in: scratch.url, environment: ["LONGSHOT_TOKEN": tokens[1]],
+                timeout: .seconds(30))
+            #expect(asClient.status != 0 && asClient.stderr.contains("client guest may not drain"), "\(asClient.stderr)")
+            let asWorker = try LongshotProcess.run(
+                ["submit", "a red ball", "--state-dir", state], in: scratch.url, environment: ["LONGSHOT_TOKEN": tokens[2]],
+                timeout: .seconds(30))
+            #expect(asWorker.status != 0 && asWorker.stderr.contains("worker local-workers may not submit jobs"), "\(asWorker.stderr)")
+            // The worker's environment holds its own credential only (no admin or client token).
+            let workerPID = try String(contentsOfFile: state + "/run/worker-1.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(workerPID)/environ"))) ?? Data()
+            let variables = String(decoding: environ, as: UTF8.self).split(separator: "\u{0}").map(String.init)
+            #expect(variables.contains("LONGSHOT_WORKER_TOKEN=" + tokens[2]))
+            #expect(!variables.contains { $0.contains(tokens[0]) || $0.contains(tokens[1]) })
             let manifest = try #require(try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: state + "/cluster.json"))) as? [String: Any])
             let postgres = try #require(manifest["postgresDirectory"] as? String)

@@ -1,5 +1,7 @@
 import Foundation
+import LongshotCluster
 import LongshotStore
+import LongshotTransport
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,7 +10,8 @@ import Glibc
 
 /// A throwaway farm for one test: a fresh database (on the test process's PostgreSQL, or on a server the
 /// test passes in), a coordinator process and worker processes of the real `longshot` binary, each with
-/// its log in a scratch directory, on free ports, with a random token and a short lease TTL.
+/// its log in a scratch directory, on free ports, with random credentials (worker, client, admin) and a
+/// short lease TTL.
 ///
 /// Every process it starts is SIGKILLed by ``shutdown()`` (call it in a `defer`) and, should the test
 /// process exit without it, by an `atexit` hook. Every wait is bounded.
@@ -21,21 +24,32 @@ import Glibc
 public final class FarmHarness: @unchecked Sendable {
     /// Where logs, the coordinator's data and downloaded videos go (deleted by ``shutdown()`` unless kept).
     public let scratch: ScratchDirectory
+    /// The admin credential: what the CLI commands of a test present (`LONGSHOT_TOKEN`).
     public let token: String
+    /// A client credential (named `client`): submits, reads, cancels its own jobs.
+    public let clientToken: String
+    /// The workers' credential (named `worker`).
+    public let workerToken: String
     public let databaseURL: String
-    /// The coordinator's control address, e.g. tcp://127.0.0.1:41234.
+    /// The coordinator's control address, e.g. tcp://127.0.0.1:41234; with a standby, both coordinators'
+    /// addresses, comma-separated (what workers and clients dial).
     public let address: String
-    /// The coordinator's events (PUB) address.
+    /// The coordinator's events (PUB) address (the first coordinator's).
     public let eventsAddress: String
+    /// Each coordinator slot's control and events address: one slot, or two with a standby.
+    public let listenAddresses: [(control: String, events: String)]
     public let leaseTTL: Int
     public let dataDirectory: URL
     /// Extra arguments of every coordinator start (e.g. `--allow-external-engines`).
     public let coordinatorArguments: [String]
     /// Set on top of ``environment`` for the coordinator (e.g. a PATH without Python).
     public let coordinatorEnvironment: [String: String]
+    /// Mutual TLS (`tls+tcp://`, a private CA in the scratch directory): with `tls: true`, or for every farm
+    /// when `LONGSHOT_FARM_TLS=1` (the whole farm suite over TLS).
+    public let tls: LocalTLS?
 
     private let lock = NSLock()
-    private var coordinatorProcess: FarmProcess?
+    private var coordinatorProcesses: [Int: FarmProcess] = [:]
     private var coordinatorStarts = 0
     private var workerProcesses: [String: FarmProcess] = [:]
     private var finished: [FarmProcess] = []
@@ -62,15 +76,33 @@ public final class FarmHarness: @unchecked Sendable {
     public init(
         _ label: String, workers: Int = 0, engine: String = "procedural", leaseTTL: Int = 3,
         host: String = "127.0.0.1", databaseURL: String? = nil, startCoordinator: Bool = true,
-        coordinatorArguments: [String] = [], coordinatorEnvironment: [String: String] = [:]
+        coordinatorArguments: [String] = [], coordinatorEnvironment: [String: String] = [:], tls: Bool? = nil,
+        standby: Bool = false
     ) throws {
-        self.coordinatorEnvironment = coordinatorEnvironment
         scratch = try ScratchDirectory("longshot-farm-\(label)")
-        token = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
+        if tls ?? (ProcessInfo.processInfo.environment["LONGSHOT_FARM_TLS"] == "1") {
+            let local = LocalTLS(ClusterPaths(root: scratch.url.path))
+            try local.prepare(hosts: [host])
+            self.tls = local
+            let server = local.settings("coordinator")
+            self.coordinatorEnvironment = coordinatorEnvironment.merging([
+                "LONGSHOT_TLS_CERT": server.certificateFile, "LONGSHOT_TLS_KEY": server.keyFile,
+            ]) { $1 }
+        } else {
+            self.tls = nil
+            self.coordinatorEnvironment = coordinatorEnvironment
+        }
+        token = FarmHarness.randomToken()
+        clientToken = FarmHarness.randomToken()
+        workerToken = FarmHarness.randomToken()
         self.databaseURL = try databaseURL ?? TestPostgres.freshDatabase()
-        let ports = try FarmHarness.freePorts(2, host: host)
-        address = "tcp://\(host):\(ports[0])"
-        eventsAddress = "tcp://\(host):\(ports[1])"
+        let ports = try FarmHarness.freePorts(standby ? 4 : 2, host: host)
+        let scheme = self.tls == nil ? "tcp" : "tls+tcp"
+        listenAddresses = stride(from: 0, to: ports.count, by: 2).map {
+            ("\(scheme)://\(host):\(ports[$0])", "\(scheme)://\(host):\(ports[$0 + 1])")
+        }
+        address = listenAddresses.map(\.control).joined(separator: ",")
+        eventsAddress = listenAddresses[0].events
         self.leaseTTL = leaseTTL
         self.coordinatorArguments = coordinatorArguments
         dataDirectory = scratch.file("data")
@@ -88,9 +120,12 @@ public final class FarmHarness: @unchecked Sendable {
 
     // MARK: - Processes
 
-    /// Starts the coordinator (again, after a kill: same address, database and data directory) and waits
-    /// until it listens.
-    public func startCoordinator(timeout: Duration = .seconds(60)) throws {
+    /// Starts the coordinator of `slot` (again, after a kill: same address, database and data directory)
+    /// and waits until its log says `waitFor`: "listening on" for the active one, "standby:" for a standby.
+    @discardableResult
+    public func startCoordinator(slot: Int = 0, waitFor: String = "listening on", timeout: Duration = .seconds(60)) throws
+        -> FarmProcess
+    {
         let n = lock.withLock { () -> Int in
             coordinatorStarts += 1
             return coordinatorStarts
@@ -98,13 +133,17 @@ public final class FarmHarness: @unchecked Sendable {
         let process = try FarmProcess.launch(
             name: "coordinator", log: scratch.file("coordinator.\(n).log"),
             arguments: [
-                "coordinator", "--listen", address, "--events", eventsAddress, "--database", databaseURL,
-                "--data-dir", dataDirectory.path, "--lease-ttl", String(leaseTTL),
+                "coordinator", "--listen", listenAddresses[slot].control, "--events", listenAddresses[slot].events,
+                "--database", databaseURL, "--data-dir", dataDirectory.path, "--lease-ttl", String(leaseTTL),
             ] + coordinatorArguments,
             environment: environment.merging(coordinatorEnvironment) { $1 })
-        lock.withLock { coordinatorProcess = process }
-        try waitForLog(process, containing: "listening on", timeout: timeout)
+        lock.withLock { coordinatorProcesses[slot] = process }
+        try waitForLog(process, containing: waitFor, timeout: timeout)
+        return process
     }
+
+    /// The coordinator process of `slot`, if it runs.
+    public func coordinator(slot: Int) -> FarmProcess? { lock.withLock { coordinatorProcesses[slot] } }
 
     /// Starts a worker and waits until it has registered. `prefix` runs it under another command
     /// (e.g. `ip netns exec NS`), which must exec the worker so the pid stays the worker's. `arguments` are
@@ -121,21 +160,30 @@ public final class FarmHarness: @unchecked Sendable {
                 "worker", "--coordinator", coordinator ?? address, "--engine", engine, "--slots", String(slots),
                 "--name", name,
             ] + arguments,
-            environment: environment.merging(extra) { $1 }, prefix: prefix)
+            environment: environment.merging(workerTLSEnvironment) { $1 }.merging(extra) { $1 }, prefix: prefix)
         lock.withLock { workerProcesses[name] = process }
         if waitForRegistration { try waitForLog(process, containing: "registered as", timeout: timeout) }
         return process
     }
 
+    /// A worker's own certificate, under TLS.
+    private var workerTLSEnvironment: [String: String] {
+        guard let worker = tls?.settings("worker") else { return [:] }
+        return ["LONGSHOT_TLS_CERT": worker.certificateFile, "LONGSHOT_TLS_KEY": worker.keyFile]
+    }
+
+    /// The client certificate for in-process clients, under TLS.
+    public var clientTLS: TLSSettings? { tls?.settings("client") }
+
     /// The running coordinator process.
-    public var coordinator: FarmProcess? { lock.withLock { coordinatorProcess } }
+    public var coordinator: FarmProcess? { coordinator(slot: 0) }
 
     /// A worker process by name.
     public func worker(_ name: String) -> FarmProcess? { lock.withLock { workerProcesses[name] } }
 
-    /// SIGKILLs the coordinator and waits for it to be gone.
-    public func killCoordinator() {
-        guard let process = lock.withLock({ coordinatorProcess }) else { return }
+    /// SIGKILLs the coordinator of `slot` and waits for it to be gone.
+    public func killCoordinator(slot: Int = 0) {
+        guard let process = lock.withLock({ coordinatorProcesses.removeValue(forKey: slot) }) else { return }
         process.kill9()
         lock.withLock { finished.append(process) }
     }
@@ -156,9 +204,9 @@ public final class FarmHarness: @unchecked Sendable {
     /// (kept, and its path printed, when `keepScratch`).
     public func shutdown(keepScratch: Bool = false) {
         let (all, hooks) = lock.withLock { () -> ([FarmProcess], [() -> Void]) in
-            let all = Array(workerProcesses.values) + [coordinatorProcess].compactMap { $0 }
+            let all = Array(workerProcesses.values) + Array(coordinatorProcesses.values)
             workerProcesses = [:]
-            coordinatorProcess = nil
+            coordinatorProcesses = [:]
             let hooks = cleanups
             cleanups = []
             return (all, hooks)
@@ -189,10 +237,28 @@ public final class FarmHarness: @unchecked Sendable {
 
     // MARK: - CLI
 
-    /// The environment of every child: the token and the coordinator's address; no local cluster.
+    /// 32 random hex characters.
+    public static func randomToken() -> String {
+        (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
+    }
+
+    /// The environment of every child: the credentials (the coordinator's three, the workers', the CLI's
+    /// admin one) and the coordinator's address; no local cluster.
     public var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["LONGSHOT_TOKEN"] = token
+        env["LONGSHOT_ADMIN_TOKEN"] = token
+        env["LONGSHOT_CLIENT_TOKEN"] = clientToken
+        env["LONGSHOT_WORKER_TOKEN"] = workerToken
+        env.removeValue(forKey: "LONGSHOT_CREDENTIALS")
+        for key in ["LONGSHOT_TLS_CA", "LONGSHOT_TLS_CERT", "LONGSHOT_TLS_KEY"] { env.removeValue(forKey: key) }
+        if let tls {
+            // Clients; the coordinator's and workers' own certificates are set on top.
+            let client = tls.settings("client")
+            env["LONGSHOT_TLS_CA"] = client.caFile
+            env["LONGSHOT_TLS_CERT"] = client.certificateFile
+            env["LONGSHOT_TLS_KEY"] = client.keyFile
+        }
         env["LONGSHOT_COORDINATOR"] = address
         env["LONGSHOT_STATE_DIR"] = scratch.file("no-local-cluster").path
         env.removeValue(forKey: "LONGSHOT_DATABASE_URL")
@@ -345,7 +411,7 @@ public final class FarmProcess: @unchecked Sendable {
     }
 
     /// Starts `longshot arguments...` (after `prefix`, if any) with output appended to `log`.
-    static func launch(
+    public static func launch(
         name: String, log: URL, arguments: [String], environment: [String: String], prefix: [String] = []
     ) throws -> FarmProcess {
         let binary = try LongshotProcess.executable()

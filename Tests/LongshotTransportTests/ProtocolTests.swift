@@ -1,4 +1,5 @@
 import Foundation
+import LongshotAuth
 import LongshotProtocol
 import LongshotTransport
 import SwiftProtobuf
@@ -108,14 +109,54 @@ struct MessageTests {
         #expect(try result.latents.float32Values() == (0..<64).map(Float.init))
     }
 
-    @Test func headerRejectsWrongVersionAndToken() {
-        let good = Longshot_V1_Header(token: "secret")
-        #expect(good.rejection(expectedToken: "secret") == nil)
-        #expect(good.rejection(expectedToken: "other")?.code == .unauthenticated)
-        var old = good
-        old.protocolVersion = 99
-        #expect(old.rejection(expectedToken: "secret")?.code == .unsupportedVersion)
-        #expect(Longshot_V1_Header(token: "").rejection(expectedToken: "secret")?.message.contains("LONGSHOT_TOKEN") == true)
+    @Test("the header is read without decoding the body, and a body that does not parse does not stop it")
+    func headerIsReadWithoutTheBody() throws {
+        let latents = try Longshot_V1_Tensor(float32: (0..<(1 << 16)).map(Float.init), shape: [1 << 16])
+        var request = Longshot_V1_Request(token: "0123456789abcdef0123456789abcdef", body: .reportResult(.with { $0.latents = latents }))
+        request.header.session = "s1"
+        var bytes = try request.serializedData()
+        let header = try Longshot_V1_Header(ofRequest: bytes)
+        #expect(header.token == "0123456789abcdef0123456789abcdef" && header.session == "s1" && header.protocolVersion == 1)
+        // Corrupt the inside of the body (a length-delimited field the envelope skips).
+        bytes[bytes.count - 10] = 0xff
+        #expect(try Longshot_V1_Header(ofRequest: bytes).token == header.token)
+        #expect(throws: (any Error).self) { try Longshot_V1_Header(ofRequest: Data([0xff, 0xff, 0xff])) }
+    }
+
+    @Test("credentials name each token's role; short, shared or repeated tokens and unknown sections are one line with the line number")
+    func credentialsFile() throws {
+        let yaml = """
+            workers:
+              rack-1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+            clients:
+              alice: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+            admins:
+              ops: cccccccccccccccccccccccccccccccc
+            """
+        let credentials = try Credentials(yaml: yaml, source: "creds.yaml")
+        #expect(credentials.identify("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") == Identity(name: "rack-1", role: .worker))
+        #expect(credentials.identify("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb") == Identity(name: "alice", role: .client))
+        #expect(credentials.identify("cccccccccccccccccccccccccccccccc") == Identity(name: "ops", role: .admin))
+        #expect(credentials.identify("cccccccccccccccccccccccccccccccc\u{0}") == nil)
+        #expect(credentials.identify("") == nil)
+        #expect(credentials.identify("ccccccccccccccccccccccccccccccc") == nil)
+        let bad: [(String, [String])] = [
+            ("workers:\n  w: short\n", ["line 2", "16-1024"]),
+            ("workers:\n  w: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nclients:\n  c: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", ["line 4", "same token as worker w"]),
+            ("users:\n  u: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", ["line 1", "unknown section 'users'"]),
+            ("workers: [a, b]\n", ["must map names to tokens"]),
+            ("workers:\n  w: aaaaaaaaaaaaaaaaaaaaaaaaaaaa aaaa\n", ["printable characters without spaces"]),
+            ("workers: {a: [\n", ["not YAML"]),
+        ]
+        for (text, words) in bad {
+            do {
+                _ = try Credentials(yaml: text, source: "f.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(!error.message.contains("\n"), "\(error.message)")
+                for word in words { #expect(error.message.contains(word), "\(error.message) lacks \(word)") }
+            }
+        }
     }
 }
 
@@ -127,8 +168,8 @@ struct ProtocolOverTransportTests {
         let response: Longshot_V1_Response
         do {
             let request = try Longshot_V1_Request(serializedBytes: bytes)
-            if let rejection = request.header.rejection(expectedToken: "tok") {
-                response = Longshot_V1_Response(body: .error(rejection))
+            if !constantTimeEqual(Array(request.header.token.utf8), Array("tok".utf8)) {
+                response = .error(.unauthenticated, "unknown credential")
             } else {
                 response = Longshot_V1_Response(body: .ack(.with { $0.message = "ok" }))
             }

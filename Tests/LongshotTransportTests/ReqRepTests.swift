@@ -159,3 +159,24 @@ struct ReqRepTests {
         try await running.stop()
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ConnectionLimitTests {
+    @Test("a REP with a connection cap closes the connection over it on arrival (a freed place admitting the next is tested with processes: FarmTests, roles)")
+    func capClosesExtraConnections() async throws {
+        let running = RunningServer(try RepServer(listen: ephemeralTCP, contexts: 4, maxConnections: 2) { $0 })
+        let options = TransportOptions(sendTimeout: .seconds(2), receiveTimeout: .seconds(2), resendTime: .seconds(600))
+        let first = try ReqSocket(dial: running.address, options: options)
+        let second = try ReqSocket(dial: running.address, options: options)
+        _ = try await first.request(Data("1".utf8))
+        _ = try await second.request(Data("2".utf8))
+        let third = try ReqSocket(dial: running.address, options: options)
+        await #expect(throws: TransportError.self) { _ = try await third.request(Data("3".utf8)) }
+        #expect(running.server.connections?.open == 2)
+        #expect((running.server.connections?.refused ?? 0) >= 1)
+        first.close()
+        second.close()
+        third.close()
+        try await running.stop()
+    }
+}

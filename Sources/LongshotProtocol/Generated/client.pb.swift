@@ -353,6 +353,9 @@ public nonisolated struct Longshot_V1_JobSummary: Sendable {
 
   public var steps: UInt32 = 0
 
+  /// The credential name that submitted the job (only it or an admin may cancel or rerun it).
+  public var owner: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -446,6 +449,9 @@ public nonisolated struct Longshot_V1_JobDetail: Sendable {
 
   /// Codenoise jobs: the window groups, in order.
   public var groups: [Longshot_V1_GroupInfo] = []
+
+  /// The credential name that submitted the job.
+  public var owner: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -632,6 +638,50 @@ public nonisolated struct Longshot_V1_WorkerAdmin: Sendable {
   public var name: String = String()
 
   public var action: Longshot_V1_WorkerAdminAction = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Live events for `longshot watch`, long-polled over the authenticated control socket (the PUB socket
+/// carries only content-free "work available" wake-ups). Answered by EventBatch.
+public nonisolated struct Longshot_V1_WatchEvents: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Only this job's events (empty: every event).
+  public var jobID: String = String()
+
+  /// Events after this sequence number of `epoch` (0: only events from now on).
+  public var after: UInt64 = 0
+
+  /// The coordinator run the sequence numbers belong to; a different one restarts from its oldest event.
+  public var epoch: String = String()
+
+  /// Wait up to this long for an event when there is none yet (at most 5000).
+  public var waitMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Longshot_V1_EventBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var events: [Longshot_V1_Event] = []
+
+  /// Pass as WatchEvents.after next time.
+  public var last: UInt64 = 0
+
+  public var epoch: String = String()
+
+  /// Events older than `after` were dropped from the coordinator's buffer (the client fell behind).
+  public var dropped: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1065,7 +1115,7 @@ nonisolated extension Longshot_V1_ListJobs: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}prompt\0\u{3}duration_seconds\0\u{1}engine\0\u{1}priority\0\u{3}windows_total\0\u{3}windows_done\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}groups\0\u{3}slowest_group_step\0\u{1}steps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}prompt\0\u{3}duration_seconds\0\u{1}engine\0\u{1}priority\0\u{3}windows_total\0\u{3}windows_done\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}groups\0\u{3}slowest_group_step\0\u{1}steps\0\u{1}owner\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1086,6 +1136,7 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.groups) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.slowestGroupStep) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.owner) }()
       default: break
       }
     }
@@ -1131,6 +1182,9 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
     if self.steps != 0 {
       try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 13)
     }
+    if !self.owner.isEmpty {
+      try visitor.visitSingularStringField(value: self.owner, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1148,6 +1202,7 @@ nonisolated extension Longshot_V1_JobSummary: SwiftProtobuf.Message, SwiftProtob
     if lhs.groups != rhs.groups {return false}
     if lhs.slowestGroupStep != rhs.slowestGroupStep {return false}
     if lhs.steps != rhs.steps {return false}
+    if lhs.owner != rhs.owner {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1285,7 +1340,7 @@ nonisolated extension Longshot_V1_WindowInfo: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0\u{1}owner\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1303,6 +1358,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.outputBytes) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.windows) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.groups) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.owner) }()
       default: break
       }
     }
@@ -1343,6 +1399,9 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if !self.groups.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.groups, fieldNumber: 10)
     }
+    if !self.owner.isEmpty {
+      try visitor.visitSingularStringField(value: self.owner, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1357,6 +1416,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if lhs.outputBytes != rhs.outputBytes {return false}
     if lhs.windows != rhs.windows {return false}
     if lhs.groups != rhs.groups {return false}
+    if lhs.owner != rhs.owner {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1750,6 +1810,96 @@ nonisolated extension Longshot_V1_WorkerAdmin: SwiftProtobuf.Message, SwiftProto
   public static func ==(lhs: Longshot_V1_WorkerAdmin, rhs: Longshot_V1_WorkerAdmin) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.action != rhs.action {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_WatchEvents: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WatchEvents"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}after\0\u{1}epoch\0\u{3}wait_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.after) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.epoch) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.waitMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.after != 0 {
+      try visitor.visitSingularUInt64Field(value: self.after, fieldNumber: 2)
+    }
+    if !self.epoch.isEmpty {
+      try visitor.visitSingularStringField(value: self.epoch, fieldNumber: 3)
+    }
+    if self.waitMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.waitMs, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_WatchEvents, rhs: Longshot_V1_WatchEvents) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.after != rhs.after {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.waitMs != rhs.waitMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_EventBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EventBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}events\0\u{1}last\0\u{1}epoch\0\u{1}dropped\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.last) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.epoch) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dropped) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 1)
+    }
+    if self.last != 0 {
+      try visitor.visitSingularUInt64Field(value: self.last, fieldNumber: 2)
+    }
+    if !self.epoch.isEmpty {
+      try visitor.visitSingularStringField(value: self.epoch, fieldNumber: 3)
+    }
+    if self.dropped != false {
+      try visitor.visitSingularBoolField(value: self.dropped, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_EventBatch, rhs: Longshot_V1_EventBatch) -> Bool {
+    if lhs.events != rhs.events {return false}
+    if lhs.last != rhs.last {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.dropped != rhs.dropped {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -91,7 +91,7 @@ public nonisolated enum Longshot_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIte
   /// Header.protocol_version is not spoken by the receiver.
   case unsupportedVersion // = 1
 
-  /// Missing or wrong cluster token.
+  /// Missing or unknown credential, or a stale worker session.
   case unauthenticated // = 2
 
   /// The request is malformed or a field is out of range.
@@ -117,6 +117,9 @@ public nonisolated enum Longshot_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIte
 
   /// A bug or unexpected failure on the receiver.
   case `internal` // = 10
+
+  /// The credential is valid but its role may not do this.
+  case permissionDenied // = 11
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -136,6 +139,7 @@ public nonisolated enum Longshot_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIte
     case 8: self = .unimplemented
     case 9: self = .unavailable
     case 10: self = .internal
+    case 11: self = .permissionDenied
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -153,6 +157,7 @@ public nonisolated enum Longshot_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIte
     case .unimplemented: return 8
     case .unavailable: return 9
     case .internal: return 10
+    case .permissionDenied: return 11
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -170,6 +175,7 @@ public nonisolated enum Longshot_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIte
     .unimplemented,
     .unavailable,
     .internal,
+    .permissionDenied,
   ]
 
 }
@@ -185,11 +191,16 @@ public nonisolated struct Longshot_V1_Header: Sendable {
   /// The wire protocol version the sender speaks. Current: 1.
   public var protocolVersion: UInt32 = 0
 
-  /// The cluster token (32 hex characters from `longshot up` or LONGSHOT_TOKEN).
+  /// The sender's credential: a worker, client or admin token from the coordinator's credentials
+  /// (`longshot up` writes them to its state directory). Checked before the body is parsed.
   public var token: String = String()
 
   /// Optional free-form id for correlating logs (e.g. a UUID); echoed in nothing, only logged.
   public var requestID: String = String()
+
+  /// A worker's session secret from WorkerRegistered: required on every worker request after
+  /// RegisterWorker, it binds heartbeats, leases and results to the worker that registered.
+  public var session: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -253,12 +264,12 @@ nonisolated extension Longshot_V1_DType: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Longshot_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_UNSUPPORTED_VERSION\0\u{1}ERROR_CODE_UNAUTHENTICATED\0\u{1}ERROR_CODE_INVALID_ARGUMENT\0\u{1}ERROR_CODE_NOT_FOUND\0\u{1}ERROR_CODE_LEASE_LOST\0\u{1}ERROR_CODE_CONFLICT\0\u{1}ERROR_CODE_TOO_LARGE\0\u{1}ERROR_CODE_UNIMPLEMENTED\0\u{1}ERROR_CODE_UNAVAILABLE\0\u{1}ERROR_CODE_INTERNAL\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_UNSUPPORTED_VERSION\0\u{1}ERROR_CODE_UNAUTHENTICATED\0\u{1}ERROR_CODE_INVALID_ARGUMENT\0\u{1}ERROR_CODE_NOT_FOUND\0\u{1}ERROR_CODE_LEASE_LOST\0\u{1}ERROR_CODE_CONFLICT\0\u{1}ERROR_CODE_TOO_LARGE\0\u{1}ERROR_CODE_UNIMPLEMENTED\0\u{1}ERROR_CODE_UNAVAILABLE\0\u{1}ERROR_CODE_INTERNAL\0\u{1}ERROR_CODE_PERMISSION_DENIED\0")
 }
 
 nonisolated extension Longshot_V1_Header: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Header"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}token\0\u{3}request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}token\0\u{3}request_id\0\u{1}session\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -269,6 +280,7 @@ nonisolated extension Longshot_V1_Header: SwiftProtobuf.Message, SwiftProtobuf._
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.token) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.session) }()
       default: break
       }
     }
@@ -284,6 +296,9 @@ nonisolated extension Longshot_V1_Header: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.requestID.isEmpty {
       try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 3)
     }
+    if !self.session.isEmpty {
+      try visitor.visitSingularStringField(value: self.session, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -291,6 +306,7 @@ nonisolated extension Longshot_V1_Header: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.token != rhs.token {return false}
     if lhs.requestID != rhs.requestID {return false}
+    if lhs.session != rhs.session {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -186,6 +186,14 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     set {body = .workerAdmin(newValue)}
   }
 
+  public var watchEvents: Longshot_V1_WatchEvents {
+    get {
+      if case .watchEvents(let v)? = body {return v}
+      return Longshot_V1_WatchEvents()
+    }
+    set {body = .watchEvents(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -209,8 +217,32 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     case fetchVideo(Longshot_V1_FetchVideo)
     case getLogs(Longshot_V1_GetLogs)
     case workerAdmin(Longshot_V1_WorkerAdmin)
+    case watchEvents(Longshot_V1_WatchEvents)
 
   }
+
+  public init() {}
+
+  fileprivate var _header: Longshot_V1_Header? = nil
+}
+
+/// The header of a Request alone (the same field number): a receiver parses this first, skipping the body,
+/// and checks the credential before it parses a large body.
+public nonisolated struct Longshot_V1_RequestEnvelope: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Longshot_V1_Header {
+    get {_header ?? Longshot_V1_Header()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
@@ -341,6 +373,14 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     set {body = .logs(newValue)}
   }
 
+  public var eventBatch: Longshot_V1_EventBatch {
+    get {
+      if case .eventBatch(let v)? = body {return v}
+      return Longshot_V1_EventBatch()
+    }
+    set {body = .eventBatch(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -360,6 +400,7 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     case jobDetail(Longshot_V1_JobDetail)
     case videoChunk(Longshot_V1_VideoChunk)
     case logs(Longshot_V1_Logs)
+    case eventBatch(Longshot_V1_EventBatch)
 
   }
 
@@ -372,7 +413,7 @@ fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -615,6 +656,19 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .workerAdmin(v)
         }
       }()
+      case 39: try {
+        var v: Longshot_V1_WatchEvents?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .watchEvents(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .watchEvents(v)
+        }
+      }()
       default: break
       }
     }
@@ -701,6 +755,10 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
       guard case .workerAdmin(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
     }()
+    case .watchEvents?: try {
+      guard case .watchEvents(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 39)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -714,9 +772,43 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
   }
 }
 
+nonisolated extension Longshot_V1_RequestEnvelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequestEnvelope"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_RequestEnvelope, rhs: Longshot_V1_RequestEnvelope) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0\u{3}event_batch\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -907,6 +999,19 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
           self.body = .logs(v)
         }
       }()
+      case 36: try {
+        var v: Longshot_V1_EventBatch?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .eventBatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .eventBatch(v)
+        }
+      }()
       default: break
       }
     }
@@ -976,6 +1081,10 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
     case .logs?: try {
       guard case .logs(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+    }()
+    case .eventBatch?: try {
+      guard case .eventBatch(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
     }()
     case nil: break
     }

@@ -177,6 +177,9 @@ public nonisolated struct Longshot_V1_WorkerRegistered: Sendable {
   /// A lease expires this long after it was granted or last renewed.
   public var leaseTtlMs: UInt32 = 0
 
+  /// The session secret to send in Header.session from now on (until the worker registers again).
+  public var session: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -781,7 +784,7 @@ nonisolated extension Longshot_V1_EngineOffer: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Longshot_V1_WorkerRegistered: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerRegistered"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}heartbeat_interval_ms\0\u{3}lease_ttl_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}heartbeat_interval_ms\0\u{3}lease_ttl_ms\0\u{1}session\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -792,6 +795,7 @@ nonisolated extension Longshot_V1_WorkerRegistered: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatIntervalMs) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.leaseTtlMs) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.session) }()
       default: break
       }
     }
@@ -807,6 +811,9 @@ nonisolated extension Longshot_V1_WorkerRegistered: SwiftProtobuf.Message, Swift
     if self.leaseTtlMs != 0 {
       try visitor.visitSingularUInt32Field(value: self.leaseTtlMs, fieldNumber: 3)
     }
+    if !self.session.isEmpty {
+      try visitor.visitSingularStringField(value: self.session, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -814,6 +821,7 @@ nonisolated extension Longshot_V1_WorkerRegistered: SwiftProtobuf.Message, Swift
     if lhs.workerID != rhs.workerID {return false}
     if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.leaseTtlMs != rhs.leaseTtlMs {return false}
+    if lhs.session != rhs.session {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -152,7 +152,9 @@ extension Coordinator {
         }
         let data = try Data(contentsOf: output)
         let sha = SHA256.hex(data)
-        let done = try await database.run { try $0.setJobOutput(id, path: output.path, bytes: Int64(data.count), sha256: sha) }
+        let bytes = Array(data)
+        let prune = !config.keepWindowResults
+        let done = try await database.run { try $0.setJobOutput(id, path: output.path, video: bytes, sha256: sha, pruneResults: prune) }
         guard done else { return }
         log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
         publishState(id, .succeeded, "succeeded: \(data.count) bytes")

@@ -167,7 +167,10 @@ extension Coordinator {
         events.publish(.make(.jobState, job: id, "rerun of \(count) window(s)"))
         if count > 0 { events.publishWorkAvailable("job \(id) rerun") }
         await finishIfComplete(jobID: id)
-        return .ack(.with { $0.message = "\(count) window(s) will be rendered again" })
+        let note = job.resultsPruned && count > 0
+            ? " (the window results were deleted once the video was stored, so every window renders; the coordinator's --keep-window-results keeps them)"
+            : ""
+        return .ack(.with { $0.message = "\(count) window(s) will be rendered again" + note })
     }
 
     func cancel(_ r: Longshot_V1_Cancel, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
@@ -192,15 +195,23 @@ extension Coordinator {
         guard job.state == .succeeded, let path = job.outputPath else {
             throw RequestError(.conflict, "job \(id) is \(job.state.rawValue); its video exists once it has succeeded")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RequestError(.notFound, "the video of job \(id) is missing from the coordinator's data directory (\(path)); rerun the job")
-        }
-        defer { try? handle.close() }
-        let total = try handle.seekToEnd()
+        let total = UInt64(max(job.outputBytes ?? 0, 0))
         let offset = min(r.offset, total)
         let chunk = Int(min(r.maxBytes == 0 ? UInt32(WireProtocol.defaultVideoChunkBytes) : r.maxBytes, UInt32(WireProtocol.defaultVideoChunkBytes)))
-        try handle.seek(toOffset: offset)
-        let data = try handle.read(upToCount: chunk) ?? Data()
+        let data: Data
+        // The file is this coordinator's cache of the stored video (another coordinator, a standby that took
+        // over, may have written it elsewhere).
+        if let handle = FileHandle(forReadingAtPath: path), (try? handle.seekToEnd()) == total {
+            defer { try? handle.close() }
+            try handle.seek(toOffset: offset)
+            data = try handle.read(upToCount: chunk) ?? Data()
+        } else {
+            let stored = try await database.run { try $0.storedVideo(jobID: id, offset: Int(offset), count: chunk) }
+            guard !stored.isEmpty || offset == total else {
+                throw RequestError(.notFound, "the video of job \(id) is missing from the database; rerun the job")
+            }
+            data = Data(stored)
+        }
         return .videoChunk(.with {
             $0.data = data
             $0.offset = offset

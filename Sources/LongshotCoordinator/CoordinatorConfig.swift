@@ -55,6 +55,9 @@ public struct CoordinatorConfig: Sendable {
 
     /// Certificates for `tls+tcp://` addresses (mutual TLS: peers must present a certificate of the CA).
     public var tls: TLSSettings?
+    /// Keep a finished job's window results (and checkpoints) in the database after its video is stored,
+    /// so a rerun of some windows renders only those; by default they are deleted (a rerun renders all).
+    public var keepWindowResults = false
     /// How often a standby tries to take over, and the active coordinator checks it still leads.
     public var leadershipPoll: Duration = .milliseconds(500)
     /// At most this many connections at once; further ones are closed as they arrive.

@@ -2,10 +2,10 @@
 ///
 /// Version 1 holds jobs, their windows, lease attempts, workers, per-job worker blocks and events;
 /// version 2 adds codenoise window groups and their checkpoints; version 3 decode segments; version 4 the engines workers offer; version 5 credentials (who submitted a
-/// job, each worker's session). All times come from the database clock (`now()`), so several coordinators agree.
+/// job, each worker's session); version 6 finished videos in the database and pruned window results. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -218,5 +218,23 @@ public enum FarmSchema {
             "ALTER TABLE workers ADD COLUMN session_sha256 text",
             "ALTER TABLE workers ADD COLUMN credential text",
             "CREATE UNIQUE INDEX workers_session ON workers (session_sha256)",
+        ])
+
+    static let v6 = Migration(
+        version: 6, name: "stored videos",
+        statements: [
+            // A finished job's MP4, in chunks of `FarmStore.videoChunkBytes`: every coordinator on the
+            // database (a standby that took over) can serve it; the file in the data directory is a cache.
+            """
+            CREATE TABLE job_videos (
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                chunk integer NOT NULL CHECK (chunk >= 0),
+                data bytea NOT NULL,
+                PRIMARY KEY (job_id, chunk))
+            """,
+            "ALTER TABLE job_videos ALTER COLUMN data SET STORAGE EXTERNAL",
+            // The window results (and checkpoints) were deleted once the video was stored: a rerun of
+            // some windows renders them all.
+            "ALTER TABLE jobs ADD COLUMN results_pruned boolean NOT NULL DEFAULT false",
         ])
 }

@@ -73,21 +73,51 @@ extension FarmStore {
     /// Records the encoded output of a job and marks it `succeeded`, unless it ended meanwhile (cancelled,
     /// failed, or succeeded already): then it returns false.
     @discardableResult
-    public func setJobOutput(_ id: String, path: String, bytes: Int64, sha256: String) throws -> Bool {
+    public func setJobOutput(_ id: String, path: String, video: [UInt8], sha256: String, pruneResults: Bool) throws -> Bool {
         try transaction { db in
             let result = try db.query(
                 """
                 UPDATE jobs SET state = 'succeeded', error = NULL, output_path = $2, output_bytes = $3::bigint,
-                    output_sha256 = $4, updated_at = now()
+                    output_sha256 = $4, results_pruned = $5::boolean, updated_at = now()
                 WHERE id = $1 AND state IN ('queued', 'running', 'stitching', 'encoding')
-                """, [.text(id), .text(path), .int64(bytes), .text(sha256)])
+                """, [.text(id), .text(path), .int64(Int64(video.count)), .text(sha256), .text(pruneResults ? "true" : "false")])
             guard result.affectedRows == 1 else { return false }
+            try db.query("DELETE FROM job_videos WHERE job_id = $1", [.text(id)])
+            for (chunk, start) in stride(from: 0, to: max(video.count, 1), by: Self.videoChunkBytes).enumerated() {
+                let piece = Array(video[start..<min(start + Self.videoChunkBytes, video.count)])
+                try db.query(
+                    "INSERT INTO job_videos (job_id, chunk, data) VALUES ($1, $2::int, $3)", [.text(id), .int(chunk), .bytes(piece)])
+            }
             // The decode segments (fused latents and encoded pieces) live on in the video; a rerun makes
             // them again from the windows.
             try db.query("DELETE FROM segments WHERE job_id = $1", [.text(id)])
-            try appendEvent(jobID: id, kind: "job.succeeded", message: "output \(path) (\(bytes) bytes)")
+            if pruneResults {
+                try db.query("UPDATE windows SET result = NULL WHERE job_id = $1", [.text(id)])
+                try db.query("DELETE FROM group_checkpoints WHERE job_id = $1", [.text(id)])
+            }
+            try appendEvent(jobID: id, kind: "job.succeeded", message: "output \(path) (\(video.count) bytes)")
             return true
         }
+    }
+
+    /// The size of the chunks a finished video is stored in.
+    public static let videoChunkBytes = 4 << 20
+
+    /// Up to `count` bytes of a finished job's stored video from `offset` (empty past the end).
+    public func storedVideo(jobID: String, offset: Int, count: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var position = offset
+        while bytes.count < count {
+            let chunk = position / Self.videoChunkBytes
+            let within = position % Self.videoChunkBytes
+            let rows = try connection.query(
+                "SELECT substring(data FROM $3::int FOR $4::int) FROM job_videos WHERE job_id = $1 AND chunk = $2::int",
+                [.text(jobID), .int(chunk), .int(within + 1), .int(count - bytes.count)], format: .binary)
+            guard let piece = try rows.first?.bytes(0), !piece.isEmpty else { break }
+            bytes += piece
+            position += piece.count
+        }
+        return bytes
     }
 
     /// Cancels a job that has not finished: the job becomes `cancelled`, leases on its windows are

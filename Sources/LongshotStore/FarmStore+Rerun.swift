@@ -21,6 +21,12 @@ extension FarmStore {
             guard try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(jobID)]).rowCount == 1 else {
                 throw FarmStoreError.unknownJob(jobID)
             }
+            // Window results deleted after the video was stored: whatever the selection, every window renders again.
+            if !indices.isEmpty, try db.query("SELECT 1 FROM jobs WHERE id = $1 AND results_pruned", [.text(jobID)]).rowCount == 1 {
+                indices = try windows.rows.map { try $0.int(0) }
+                try releaseLeases(.job(jobID), outcome: .cancelled, error: "rerun")
+                try db.query("DELETE FROM groups WHERE job_id = $1", [.text(jobID)])
+            }
             let grouped = try db.query("SELECT 1 FROM groups WHERE job_id = $1 LIMIT 1", [.text(jobID)]).rowCount > 0
             if grouped {
                 // Codenoise windows depend on each other at every step: a rerun recomputes every group, from
@@ -52,8 +58,9 @@ extension FarmStore {
             try db.query(
                 """
                 UPDATE jobs SET state = 'queued', error = NULL, output_path = NULL, output_bytes = NULL,
-                    output_sha256 = NULL, updated_at = now() WHERE id = $1
+                    output_sha256 = NULL, results_pruned = false, updated_at = now() WHERE id = $1
                 """, [.text(jobID)])
+            try db.query("DELETE FROM job_videos WHERE job_id = $1", [.text(jobID)])
             try db.query("DELETE FROM worker_blocks WHERE job_id = $1", [.text(jobID)])
             try appendEvent(jobID: jobID, kind: "job.rerun", message: "rerun of \(indices.count) windows: \(indices)")
             return indices.count

@@ -17,11 +17,13 @@ public struct JobRecord: Sendable, Hashable {
     public var frames: Int
     /// The credential name that submitted the job (nil for jobs from before credentials had names).
     public var owner: String?
+    /// The window results were deleted once the video was stored (a rerun renders every window).
+    public var resultsPruned: Bool
 
     static let columns = """
         id, state, spec::text AS spec, priority, extract(epoch FROM created_at)::float8 AS created_at,
         extract(epoch FROM updated_at)::float8 AS updated_at, error, output_path, output_bytes, output_sha256,
-        window_count, frames, owner
+        window_count, frames, owner, results_pruned
         """
 
     init(row: PostgresRow) throws {
@@ -38,6 +40,7 @@ public struct JobRecord: Sendable, Hashable {
         windowCount = try row.int("window_count")
         frames = try row.int("frames")
         owner = try row.optionalString("owner")
+        resultsPruned = try row.string("results_pruned") == "t"
     }
 }
 

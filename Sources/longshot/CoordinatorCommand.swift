@@ -38,6 +38,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Connections served at once; further ones are closed as they arrive.")
     var maxConnections: Int = 1024
 
+    @Flag(help: "Keep finished jobs' window results after their video is stored, so a rerun of some windows renders only those (default: deleted; a rerun renders every window).")
+    var keepWindowResults = false
+
     @OptionGroup var tls: TLSOptions
 
     @Option(help: "Seconds a lease lasts without renewal.")
@@ -80,6 +83,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         config.checkpointMinInterval = .milliseconds(checkpointMinIntervalMs)
         config.contexts = contexts
         config.maxConnections = maxConnections
+        config.keepWindowResults = keepWindowResults
         config.tls = try tls.settings(env)
         let coordinator: Coordinator
         do {

@@ -1,6 +1,7 @@
 import Foundation
 import LongshotCluster
 import LongshotProtocol
+import LongshotStore
 import LongshotTestSupport
 import Testing
 
@@ -29,10 +30,34 @@ extension FarmTests {
             }
         }
 
-        @Test("`rerun --windows 1,2` re-renders just those windows; the frames stay identical")
+        @Test("by default a finished job's window results are deleted once its video is stored (in the database); `rerun --windows 1` then renders every window, the frames stay identical")
+        func rerunAfterPruning() async throws {
+            let options = FarmHarness.smallJob + ["--engine", "synthetic", "--model", "20"]
+            try await withFarm("rerun-pruned", workers: 1, engine: "synthetic") { farm in
+                let id = try farm.submit(farmPrompt, options)
+                let first = try await farm.waitForJob(id)
+                let before = try farm.fetch(id, as: "before.mp4")
+                let db = try PostgresConnection(farm.databaseURL)
+                #expect(try db.query("SELECT count(*) FROM windows WHERE job_id = $1 AND result IS NOT NULL", [.text(id)]).first?.int(0) == 0)
+                #expect(try db.query("SELECT sum(length(data))::int8 FROM job_videos WHERE job_id = $1", [.text(id)]).first?.int(0)
+                    == Int(first.outputBytes))
+                // The data directory's copy is only a cache: without it the video comes from the database.
+                try FileManager.default.removeItem(atPath: first.outputPath)
+                let fromDatabase = try farm.fetch(id, as: "from-db.mp4")
+                #expect(try Data(contentsOf: fromDatabase) == Data(contentsOf: before))
+                let rerun = try farm.cli(["rerun", id, "--windows", "1"])
+                #expect(rerun.status == 0 && rerun.stdout.contains("\(first.windows.count) window(s)"), "\(rerun.stdout)")
+                #expect(rerun.stdout.contains("--keep-window-results"), "\(rerun.stdout)")
+                try await farm.waitForJob(id)
+                let difference = try FarmHarness.frameDifference(before, try farm.fetch(id, as: "after.mp4"))
+                #expect(difference == nil, "\(difference ?? "")")
+            }
+        }
+
+        @Test("`rerun --windows 1,2` re-renders just those windows (--keep-window-results); the frames stay identical")
         func rerunWindows() async throws {
             let options = FarmHarness.smallJob + ["--engine", "synthetic", "--model", "20"]
-            try await withFarm("rerun", workers: 1, engine: "synthetic") { farm in
+            try await withFarm("rerun", workers: 1, engine: "synthetic", coordinatorArguments: ["--keep-window-results"]) { farm in
                 let id = try farm.submit(farmPrompt, options)
                 let first = try await farm.waitForJob(id)
                 #expect(first.windows.allSatisfy { $0.attempts == 1 })

@@ -21,9 +21,33 @@ import Testing
         #expect(try store.setJobState(second, .failed, error: "decoder crashed"))
         #expect(try store.listJobs(states: [.failed]).map(\.id) == [second])
         #expect(try store.job(second)?.error == "decoder crashed")
-        #expect(try store.setJobOutput(id, path: "/out/a.mp4", bytes: 1234, sha256: "abc"))
+        // A video over two chunks is stored in the database and read back from any offset.
+        let video = (0..<(FarmStore.videoChunkBytes + 1234)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        #expect(try store.setJobOutput(id, path: "/out/a.mp4", video: video, sha256: "abc", pruneResults: false))
         let done = try #require(try store.job(id))
-        #expect(done.state == .succeeded && done.outputBytes == 1234 && done.outputPath == "/out/a.mp4")
+        #expect(done.state == .succeeded && done.outputBytes == Int64(video.count) && done.outputPath == "/out/a.mp4")
+        #expect(try store.storedVideo(jobID: id, offset: 0, count: video.count) == video)
+        let across = FarmStore.videoChunkBytes - 10
+        #expect(try store.storedVideo(jobID: id, offset: across, count: 100) == Array(video[across..<(across + 100)]))
+        #expect(try store.storedVideo(jobID: id, offset: video.count, count: 100).isEmpty)
+        #expect(try store.storedVideo(jobID: "j-missing", offset: 0, count: 100).isEmpty)
+    }
+
+    @Test("window results are deleted once the video is stored (unless kept); a rerun of some windows then renders all")
+    func pruneResultsAfterTheVideo() throws {
+        let store = try makeStore()
+        let worker = try register(store, "w")
+        let job = try submit(store, windows: 3)
+        while let lease = try store.acquireLease(workerID: worker, ttl: .seconds(30)) {
+            _ = try store.completeLease(leaseID: lease.leaseID, result: [1, 2, 3], digest: "d", durationMs: 1)
+        }
+        #expect(try store.setJobOutput(job, path: "/out/p.mp4", video: [9, 9], sha256: "s", pruneResults: true))
+        #expect(try store.windowResults(jobID: job).allSatisfy { $0.bytes.isEmpty })
+        #expect(try store.windows(jobID: job).allSatisfy { $0.state == .done })
+        #expect(try store.storedVideo(jobID: job, offset: 0, count: 10) == [9, 9])
+        #expect(try store.rerun(jobID: job, windows: .windows([1])) == 3)
+        #expect(try store.windows(jobID: job).allSatisfy { $0.state == .pending })
+        #expect(try store.storedVideo(jobID: job, offset: 0, count: 10).isEmpty)
     }
 
     @Test func cancelReleasesLeasesAndStopsGrants() throws {
@@ -51,7 +75,7 @@ import Testing
             #expect(outcome == .committed)
         }
         #expect(try store.allWindowsDone(jobID: job))
-        #expect(try store.setJobOutput(job, path: "/out/x.mp4", bytes: 10, sha256: "s"))
+        #expect(try store.setJobOutput(job, path: "/out/x.mp4", video: [1], sha256: "s", pruneResults: false))
         #expect(try store.rerun(jobID: job, windows: .windows([1, 3])) == 2)
         let record = try #require(try store.job(job))
         #expect(record.state == .queued && record.outputPath == nil)

@@ -134,7 +134,9 @@ public final class FarmHarness: @unchecked Sendable {
             name: "coordinator", log: scratch.file("coordinator.\(n).log"),
             arguments: [
                 "coordinator", "--listen", listenAddresses[slot].control, "--events", listenAddresses[slot].events,
-                "--database", databaseURL, "--data-dir", dataDirectory.path, "--lease-ttl", String(leaseTTL),
+                // A standby has a data directory of its own, as on another machine.
+                "--database", databaseURL, "--data-dir", slot == 0 ? dataDirectory.path : scratch.file("data-\(slot)").path,
+                "--lease-ttl", String(leaseTTL),
             ] + coordinatorArguments,
             environment: environment.merging(coordinatorEnvironment) { $1 })
         lock.withLock { coordinatorProcesses[slot] = process }

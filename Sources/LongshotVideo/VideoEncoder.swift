@@ -85,9 +85,14 @@ public final class VideoEncoder {
         if format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             codec.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
+        // One x264 thread: the bits then depend on nothing but the frames and these settings (x264's frame
+        // threads follow the core count, so two machines could encode one job differently). Segments are
+        // encoded in parallel on the workers, so the farm loses little (docs/benchmarks.md).
+        codec.pointee.thread_count = 1
         var options: OpaquePointer?
         av_dict_set(&options, "crf", String(settings.crf), 0)
         av_dict_set(&options, "preset", settings.preset, 0)
+        av_dict_set(&options, "x264-params", "threads=1:lookahead-threads=1:sliced-threads=0", 0)
         let opened = avcodec_open2(codec, encoder, &options)
         av_dict_free(&options)
         try check(opened, "opening libx264 (crf \(settings.crf), preset \(settings.preset))")
@@ -111,6 +116,13 @@ public final class VideoEncoder {
         frame.pointee.height = Int32(settings.height)
         frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         try check(av_frame_get_buffer(frame, 0), "allocating the frame buffer")
+        // The rows' padding past the width is never written by the scaler: start it at zero, not at
+        // whatever the allocator left there, so no encoder read of it can vary from run to run.
+        withUnsafeBytes(of: &frame.pointee.buf) { raw in
+            for buffer in raw.bindMemory(to: UnsafeMutablePointer<AVBufferRef>?.self) {
+                if let buffer { memset(buffer.pointee.data, 0, buffer.pointee.size) }
+            }
+        }
         scaler = sws_getContext(
             Int32(settings.width), Int32(settings.height), AV_PIX_FMT_RGB24, Int32(settings.width),
             Int32(settings.height), AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)

@@ -102,5 +102,32 @@ extension FarmTests {
                 #expect(farm.log(worker.log.lastPathComponent).contains("stopped"))
             }
         }
+
+        @Test("a lossy (default quality) job gives the same MP4 bytes from render, twice, and from the farm with 1 and 2 workers on one core and two, in both fusion modes (x264's threads followed the core count)")
+        func bitIdenticalMP4s() async throws {
+            let shape = ["--duration", "6", "--fps", "24", "--size", "160x96", "--steps", "6", "--window", "8", "--overlap", "2"]
+            for fusion in ["codenoise", "independent"] {
+                let options = shape + ["--fusion", fusion]
+                let reference = try Data(contentsOf: try ReferenceRenders.video(options))
+                let scratch = try ScratchDirectory("longshot-bits")
+                defer { scratch.remove() }
+                let again = scratch.file("again.mp4")
+                let render = try LongshotProcess.run(["render", farmPrompt] + options + ["-o", again.path], in: scratch.url)
+                #expect(render.status == 0, "\(render.stderr)")
+                #expect(try Data(contentsOf: again) == reference, "render twice, \(fusion)")
+                for workers in [1, 2] {
+                    try await withFarm("bits-\(fusion)-\(workers)") { farm in
+                        // The first worker sees one core, as on a smaller machine; the second all of them.
+                        try farm.startWorker("w1", prefix: ["/usr/bin/taskset", "-c", "0"])
+                        if workers == 2 { try farm.startWorker("w2") }
+                        try await farm.waitForWorkers(workers)
+                        let id = try farm.submit(farmPrompt, options)
+                        try await farm.waitForJob(id)
+                        let video = try Data(contentsOf: try farm.fetch(id, as: "farm.mp4"))
+                        #expect(video == reference, "\(fusion), \(workers) worker(s): \(video.count) bytes vs \(reference.count)")
+                    }
+                }
+            }
+        }
     }
 }

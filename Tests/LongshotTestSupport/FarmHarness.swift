@@ -56,8 +56,8 @@ public final class FarmHarness: @unchecked Sendable {
     private var cleanups: [() -> Void] = []
 
     /// A small job: 6 s at 12 fps, 160x96, 8 steps, windows of 8 latent frames overlapping by 2 (6 windows),
-    /// encoded losslessly: libx264's lossy encode now and then gives a GOP other bits from run to run
-    /// (docs/benchmarks.md), its lossless one does not, so decoded frames compare exactly.
+    /// encoded losslessly, so a test's decoded frames are the denoised frames exactly (lossy encodes are
+    /// bit-identical too, since x264 runs on one thread: FarmTests/Hardening).
     public static let smallShape = [
         "--duration", "6", "--fps", "12", "--size", "160x96", "--steps", "8", "--window", "8", "--overlap", "2",
         "--quality", "0",

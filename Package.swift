@@ -92,7 +92,7 @@ let package = Package(
             path: "Tests/LongshotTestSupport"),
         .testTarget(name: "LongshotPlanningTests", dependencies: ["LongshotPlanning"]),
         .testTarget(name: "LongshotNoiseTests", dependencies: ["LongshotNoise"]),
-        .testTarget(name: "LongshotJobTests", dependencies: ["LongshotJob"]),
+        .testTarget(name: "LongshotJobTests", dependencies: ["LongshotJob", "LongshotTestSupport"]),
         .testTarget(name: "LongshotDiffusionTests", dependencies: ["LongshotDiffusion", "LongshotProcedural"]),
         .testTarget(name: "LongshotTensorTests", dependencies: ["LongshotTensor", "CLongshotKernels"]),
         .testTarget(name: "LongshotTextEncoderTests", dependencies: ["LongshotTextEncoder", "LongshotTensor"]),

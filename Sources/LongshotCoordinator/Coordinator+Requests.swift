@@ -30,7 +30,7 @@ extension Coordinator {
             let caller = try await authorize(body, header: header, identity: identity)
             response = Longshot_V1_Response(body: try await route(body, caller))
         } catch let error as RequestError {
-            response = .error(error.code, error.message)
+            response = .error(error.code, error.message.oneLine)
         } catch let error as PostgresError where error.isConnectionFailure {
             response = .error(.unavailable, "the coordinator's database is unavailable; retry shortly")
         } catch let error as FarmStoreError {
@@ -78,5 +78,22 @@ struct RequestError: Error {
     init(_ code: Longshot_V1_ErrorCode, _ message: String) {
         self.code = code
         self.message = message
+    }
+}
+
+extension String {
+    /// The text on one line: control characters (a newline in a lease id or a worker's name, say) escaped,
+    /// so a request cannot make a reply or a log line say more than one thing.
+    var oneLine: String {
+        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                out += scalar == "\n" ? "\\n" : scalar == "\t" ? "\\t" : "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -96,7 +96,7 @@ struct CoordinatorLog: Sendable {
     func info(_ message: String) { write("info", message) }
     func error(_ message: String) { write("error", message) }
     private func write(_ level: String, _ message: String) {
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(level) coordinator \(message)\n"
+        let line = "\(ISO8601DateFormatter().string(from: Date())) \(level) coordinator \(message.oneLine)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

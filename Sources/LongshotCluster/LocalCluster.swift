@@ -155,6 +155,16 @@ public struct LocalCluster: Sendable {
         for i in stride(from: 1, through: options.workers, by: 1) {
             let name = "worker-\(i)"
             let file = PidFile(path: paths.pidFile(name), role: "worker")
+            // A live process the coordinator lists as offline has stopped heartbeating (stuck): replace it.
+            // (Only with a coordinator that was already running: a freshly started one has not heard anyone yet.)
+            if members[0].action == .running, let pid = file.livePID,
+                status.workers.contains(where: { $0.name == name && $0.state == .offline })
+            {
+                progress("\(name): pid \(pid) is alive but the coordinator has heard nothing from it (offline): restarting it")
+                kill(pid, SIGKILL)
+                _ = await ProcessProbe.waitForExit(pid, timeout: .seconds(5))
+                file.remove()
+            }
             if let pid = file.livePID {
                 members.append(Member(name: name, pid: pid, action: .running))
             } else {

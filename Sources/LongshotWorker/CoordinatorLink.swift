@@ -2,6 +2,7 @@ import Foundation
 import LongshotClient
 import LongshotProtocol
 import LongshotTransport
+import Synchronization
 
 /// A failed call, classified for the worker's retry decisions.
 struct FarmCallError: Error, CustomStringConvertible {
@@ -16,6 +17,20 @@ struct FarmCallError: Error, CustomStringConvertible {
 /// The worker's connection to its coordinator.
 final class CoordinatorLink: Sendable {
     let client: FarmClient
+    private let started = ContinuousClock.now
+    /// Milliseconds after `started` of the coordinator's last answer (an error reply counts).
+    private let lastAnswer = Atomic<Int64>(0)
+
+    /// How long the coordinator has not answered anything.
+    var silence: Duration {
+        let since = Duration.milliseconds(lastAnswer.load(ordering: .relaxed))
+        return ContinuousClock.now - (started + since)
+    }
+
+    private func answered() {
+        let elapsed = ContinuousClock.now - started
+        lastAnswer.store(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000, ordering: .relaxed)
+    }
 
     init(address: String, token: String, tls: TLSSettings?) throws {
         client = try FarmClient(address: address, token: token, timeout: .seconds(15), tls: tls)
@@ -23,10 +38,14 @@ final class CoordinatorLink: Sendable {
 
     func call(_ body: Longshot_V1_Request.OneOf_Body) async throws(FarmCallError) -> Longshot_V1_Response.OneOf_Body {
         do {
-            return try await client.call(body)
+            let reply = try await client.call(body)
+            answered()
+            return reply
         } catch let error as FarmClientError {
             switch error.kind {
-            case .rejected(let code): throw FarmCallError(code: code, message: error.message)
+            case .rejected(let code):
+                answered()
+                throw FarmCallError(code: code, message: error.message)
             default: throw FarmCallError(code: nil, message: error.message)
             }
         } catch {

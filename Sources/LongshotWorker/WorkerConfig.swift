@@ -17,6 +17,11 @@ public struct WorkerConfig: Sendable {
     public var version: String
     /// Certificates for a `tls+tcp://` coordinator.
     public var tls: TLSSettings?
+    /// When the coordinator has answered nothing for this long, `onWatchdog` runs (the command restarts the
+    /// process in place: NNG 1.5.2 can wedge a process's sockets for good after a peer died). nil: never.
+    public var watchdog: Duration? = .seconds(120)
+    /// What the watchdog does; the default only logs.
+    public var onWatchdog: @Sendable (Duration) -> Void = { _ in }
 
     /// The engines' names, comma-separated (as the coordinator stores them).
     public var engineNames: String { engines.map(\.name).sorted().joined(separator: ",") }

@@ -57,6 +57,10 @@ public final class WorkerService: Sendable {
                 return false
             }
             group.addTask { await self.notificationLoop(); return false }
+            group.addTask {
+                do { try await self.watchdogLoop() } catch is CancellationError {}
+                return false
+            }
             for slot in 0..<config.slots {
                 group.addTask { try await self.slotLoop(slot); return true }
             }
@@ -70,6 +74,22 @@ public final class WorkerService: Sendable {
         }
         while state.withLock({ $0.adopted > 0 }) { try await Task.sleep(for: .milliseconds(100)) }
         log.info("stopped")
+    }
+
+    /// Watches for a coordinator that has answered nothing for `config.watchdog` and hands over to
+    /// `config.onWatchdog` (once). The coordinator may simply be down; restarting then costs the worker's
+    /// engine loads, and it waits for the coordinator as at start.
+    private func watchdogLoop() async throws {
+        guard let limit = config.watchdog else { return }
+        while !stopping {
+            try await Task.sleep(for: .seconds(1))
+            let silence = link.silence
+            if silence > limit {
+                log.info("watchdog: no answer from the coordinator for \(silence); restarting this worker")
+                config.onWatchdog(silence)
+                return
+            }
+        }
     }
 
     /// Runs one lease: a window, a codenoise group or a decode segment.

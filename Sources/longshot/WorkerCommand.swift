@@ -26,9 +26,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "This worker's credential: a worker token of the coordinator (or LONGSHOT_WORKER_TOKEN).")
     var token: String?
 
+    @Option(help: "Restart this worker in place (same pid and arguments) when the coordinator has answered nothing for this many seconds (0: never).")
+    var watchdogSeconds: Int = 120
+
     @OptionGroup var tls: TLSOptions
 
     func run() async throws {
+        Reexec.recordInheritedDescriptors()
         let env = ProcessInfo.processInfo.environment
         guard let address = coordinator ?? env["LONGSHOT_COORDINATOR"] else {
             throw fail("coordinator: give --coordinator tcp://HOST:7700 or set LONGSHOT_COORDINATOR")
@@ -53,6 +57,9 @@ struct WorkerCommand: AsyncParsableCommand {
         var config = WorkerConfig(
             coordinator: address, token: token, engines: entries, slots: slots, name: name, version: Provenance.version)
         config.tls = try tls.settings(env)
+        guard (0...86_400).contains(watchdogSeconds) else { throw fail("watchdog-seconds: \(watchdogSeconds) is out of range 0-86400") }
+        config.watchdog = watchdogSeconds == 0 ? nil : .seconds(watchdogSeconds)
+        config.onWatchdog = { _ in Reexec.now() }
         let service: WorkerService
         do {
             service = try WorkerService(config: config)

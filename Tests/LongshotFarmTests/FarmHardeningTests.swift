@@ -129,5 +129,28 @@ extension FarmTests {
                 }
             }
         }
+
+        @Test("a worker whose coordinator answers nothing for --watchdog-seconds restarts in place (same pid) and registers again")
+        func watchdogRestartsInPlace() async throws {
+            try await withFarm("watchdog") { farm in
+                let worker = try farm.startWorker("w1", arguments: ["--watchdog-seconds", "3"])
+                let coordinator = try #require(farm.coordinator)
+                // A coordinator that holds its connections but never answers: what a wedged socket looks like.
+                kill(coordinator.pid, SIGSTOP)
+                try await farm.waitUntil("the watchdog to fire", timeout: .seconds(30)) {
+                    farm.log("worker-w1.log").contains("watchdog: no answer from the coordinator")
+                }
+                kill(coordinator.pid, SIGCONT)
+                try await farm.waitUntil("the restarted worker to register", timeout: .seconds(60)) {
+                    farm.log("worker-w1.log").components(separatedBy: "registered as").count >= 3
+                }
+                #expect(kill(worker.pid, 0) == 0, "the same process (pid \(worker.pid)) runs on")
+                let detail = try await farm.client().status()
+                #expect(detail.workers.contains { $0.name == "w1" && $0.state != .offline }, "\(detail.workers)")
+                // The test process can still run commands (its watch on the restarted child is intact).
+                let workers = try farm.cli(["workers", "--json"], timeout: .seconds(60))
+                #expect(workers.status == 0 && workers.stdout.contains("\"w1\""), "\(workers.stdout)")
+            }
+        }
     }
 }

@@ -49,6 +49,23 @@ extension FarmTests {
             let variables = String(decoding: environ, as: UTF8.self).split(separator: "\u{0}").map(String.init)
             #expect(variables.contains("LONGSHOT_WORKER_TOKEN=" + tokens[2]))
             #expect(!variables.contains { $0.contains(tokens[0]) || $0.contains(tokens[1]) })
+
+            // A worker that is alive but stuck (stopped: no heartbeats) is replaced by the next `up`.
+            kill(pid_t(workerPID)!, SIGSTOP)
+            defer { kill(pid_t(workerPID)!, SIGKILL) }
+            let deadline = ContinuousClock.now + .seconds(30)
+            var offline = false
+            while !offline, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.5)
+                let status = try LongshotProcess.run(["workers", "--json", "--state-dir", state], in: scratch.url, timeout: .seconds(30))
+                offline = status.stdout.contains("\"offline\"")
+            }
+            #expect(offline, "the stopped worker went offline")
+            let again = try LongshotProcess.run(
+                ["up", "--workers", "1", "--state-dir", state, "--port", String(port)], in: scratch.url, timeout: .seconds(120))
+            #expect(again.status == 0 && (again.stdout + again.stderr).contains("restarting it"), "\(again.stdout) \(again.stderr)")
+            let newPID = try String(contentsOfFile: state + "/run/worker-1.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(newPID != workerPID)
             let manifest = try #require(try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: state + "/cluster.json"))) as? [String: Any])
             let postgres = try #require(manifest["postgresDirectory"] as? String)

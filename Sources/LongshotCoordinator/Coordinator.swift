@@ -38,12 +38,32 @@ public final class Coordinator: Sendable {
     public init(config: CoordinatorConfig) throws {
         self.config = config
         self.log = CoordinatorLog()
-        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+        try Self.checkWritable(config.dataDirectory)
         database = try DatabasePool(
             url: config.databaseURL, size: config.databaseConnections, connectFor: config.databaseRetry,
             retryFor: config.operationRetry, blockAfterFailures: config.blockAfterFailures)
         events = try EventBus(listen: config.events, tls: config.tls)
         leader = LeaderLock(url: config.databaseURL)
+    }
+
+    /// Creates the data directory and proves it takes a file, so an unwritable or full disk is one line at
+    /// start rather than a failed job later.
+    static func checkWritable(_ directory: URL) throws {
+        let path = directory.path
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CoordinatorStartError("data-dir: cannot create \(path): \(error.localizedDescription)")
+        }
+        let probe = directory.appendingPathComponent(".write-test-\(getpid())")
+        let fd = open(probe.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CoordinatorStartError("data-dir: cannot write in \(path): \(String(cString: strerror(errno)))") }
+        let bytes = [UInt8](repeating: 0, count: 1 << 16)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let problem = written == bytes.count && fsync(fd) == 0 ? nil : String(cString: strerror(errno))
+        close(fd)
+        unlink(probe.path)
+        if let problem { throw CoordinatorStartError("data-dir: cannot write in \(path): \(problem)") }
     }
 
     /// The control address actually bound (resolves port 0).
@@ -99,4 +119,10 @@ struct CoordinatorLog: Sendable {
         let line = "\(ISO8601DateFormatter().string(from: Date())) \(level) coordinator \(message.oneLine)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
+}
+
+/// Why a coordinator cannot start, in one line.
+struct CoordinatorStartError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -152,5 +152,21 @@ extension FarmTests {
                 #expect(workers.status == 0 && workers.stdout.contains("\"w1\""), "\(workers.stdout)")
             }
         }
+
+        @Test("a coordinator whose data directory cannot be written stops at start with one line naming it")
+        func unwritableDataDirectory() throws {
+            let scratch = try ScratchDirectory("longshot-datadir")
+            defer { scratch.remove() }
+            let file = scratch.file("a-file")
+            try Data("x".utf8).write(to: file)
+            let result = try LongshotProcess.run(
+                [
+                    "coordinator", "--listen", "tcp://127.0.0.1:0", "--data-dir", file.path + "/data", "--database",
+                    "postgresql:///nowhere?host=/nonexistent", "--worker-token", FarmHarness.randomToken(),
+                    "--client-token", FarmHarness.randomToken(),
+                ], in: scratch.url, timeout: .seconds(30))
+            #expect(result.status != 0 && result.stderrLines.count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("data-dir: cannot create \(file.path)/data"), "\(result.stderr)")
+        }
     }
 }

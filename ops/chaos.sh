@@ -23,11 +23,11 @@ export LONGSHOT_STATE_DIR=$state
 mkdir -p "$dir/out" "$dir/ref"
 echo "chaos: $jobs jobs, at least $min_kills kills, seed $seed, state $state, port $port"
 
-"$longshot" up --workers 2 --port "$port" >/dev/null
+"$longshot" up --workers 2 --port "$port" >/dev/null 2>&1
 cleanup() { "$longshot" down --grace 5 >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-shape=(--duration 6 --fps 12 --size 160x96 --steps 8 --window 8 --overlap 2)
+shape=(--duration 8 --fps 12 --size 160x96 --steps 16 --window 8 --overlap 2)
 ids=()
 for ((i = 0; i < jobs; i++)); do
   fusion=$([[ $((i % 2)) == 0 ]] && echo codenoise || echo independent)
@@ -56,7 +56,7 @@ while true; do
   if ((left == 0 && kills >= min_kills)); then break; fi
   if ((left == 0)); then
     # Every job is done but the kills are not: rerun a finished job so there is work to disturb.
-    "$longshot" rerun "${ids[$((RANDOM % jobs))]}" >/dev/null
+    "$longshot" rerun "${ids[$((RANDOM % jobs))]}" --windows 0 >/dev/null
   fi
   sleep "$pause"
   case $((RANDOM % 6)) in

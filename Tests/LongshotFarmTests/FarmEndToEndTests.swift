@@ -133,7 +133,7 @@ extension FarmTests {
             try sh(["-n", namespace, "link", "set", "lo", "up"])
 
             try await withFarm("netns", host: hostAddress) { farm in
-                #expect(farm.address.hasPrefix("tcp://\(hostAddress):"))
+                #expect(farm.address.hasPrefix("tcp://\(hostAddress):") || farm.address.hasPrefix("tls+tcp://\(hostAddress):"))
                 try farm.startWorker("netns-worker", prefix: [ip, "netns", "exec", namespace])
                 let status = try await farm.client().status()
                 let worker = try #require(status.workers.first { $0.name == "netns-worker" })

@@ -14,7 +14,7 @@ extension FarmTests {
             let scratch = try ScratchDirectory("longshot-up-private")
             defer { scratch.remove() }
             let state = scratch.file("state").path
-            let port = try FarmHarness.freePorts(2)[0]
+            let port = try FarmHarness.freePortPair()
             let up = try LongshotProcess.run(
                 ["up", "--workers", "1", "--state-dir", state, "--port", String(port)], in: scratch.url, timeout: .seconds(120))
             defer { _ = try? LongshotProcess.run(["down", "--state-dir", state], in: scratch.url, timeout: .seconds(120)) }

@@ -364,6 +364,27 @@ public final class FarmHarness: @unchecked Sendable {
         return ports
     }
 
+    /// A free port whose next port is free too (a local cluster's control and events ports), both on
+    /// 127.0.0.1.
+    public static func freePortPair() throws -> Int {
+        for _ in 0..<200 {
+            let port = try freePorts(1)[0]
+            guard port < 65535 else { continue }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port + 1).bigEndian
+            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        throw HarnessError("no free pair of ports found")
+    }
+
     /// Decodes both videos and says how they differ (nil when every frame is identical, bit for bit).
     public static func frameDifference(_ a: URL, _ b: URL) throws -> String? {
         let x = try DecodedVideo(a)

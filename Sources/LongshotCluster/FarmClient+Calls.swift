@@ -66,6 +66,13 @@ extension FarmClient {
         return try acknowledgement(try await call(.cancel(request)), "Cancel")
     }
 
+    /// Deletes an ended job with its windows, logs and video; returns the coordinator's acknowledgement.
+    public func delete(_ id: String) async throws -> String {
+        var request = Longshot_V1_DeleteJob()
+        request.jobID = id
+        return try acknowledgement(try await call(.deleteJob(request)), "DeleteJob")
+    }
+
     /// A job's log lines, optionally for one window, the last `tail` of them (0: the coordinator's default).
     public func logs(_ id: String, window: UInt32?, tail: Int) async throws -> Longshot_V1_Logs {
         var request = Longshot_V1_GetLogs()

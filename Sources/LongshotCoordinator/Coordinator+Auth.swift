@@ -30,7 +30,8 @@ extension Longshot_V1_Request.OneOf_Body {
             return [.worker]
         case .getStatus: return [.worker, .client, .admin]
         case .workerAdmin: return [.admin]
-        case .submitJob, .listJobs, .showJob, .rerun, .cancel, .fetchVideo, .getLogs, .watchEvents: return [.client, .admin]
+        case .submitJob, .listJobs, .showJob, .rerun, .cancel, .deleteJob, .fetchVideo, .getLogs, .watchEvents:
+            return [.client, .admin]
         }
     }
 
@@ -53,6 +54,7 @@ extension Longshot_V1_Request.OneOf_Body {
         case .showJob: "show jobs"
         case .rerun: "rerun jobs"
         case .cancel: "cancel jobs"
+        case .deleteJob: "delete jobs"
         case .fetchVideo: "fetch videos"
         case .getLogs: "read logs"
         case .watchEvents: "watch events"

@@ -35,7 +35,8 @@ extension Coordinator {
     ///
     /// A lost database connection is not a failed try: the job stays `stitching` or `encoding` and the
     /// sweep starts finishing it again once PostgreSQL answers (as it does for a job a previous
-    /// coordinator left mid-finish). Nor is a stop of this coordinator: the next one finishes the job.
+    /// coordinator left mid-finish). Nor is a full disk (see ``waitForSpace(_:_:)``), nor a stop of this
+    /// coordinator: the next one finishes the job.
     private func finishWithRetries(_ job: JobRecord) async {
         let id = job.id
         let attempts = max(config.finishAttempts, 1)
@@ -46,6 +47,9 @@ extension Coordinator {
                 return
             } catch let error as PostgresError where error.isConnectionFailure {
                 log.error("job \(id): finishing interrupted, the database is unavailable (\(error)); the sweep will finish it when it is back")
+                return
+            } catch where Self.isOutOfSpace(error) {
+                await waitForSpace(id, error)
                 return
             } catch {
                 if isStopped {
@@ -156,6 +160,8 @@ extension Coordinator {
         let prune = !config.keepWindowResults
         let done = try await database.run { try $0.setJobOutput(id, path: output.path, video: bytes, sha256: sha, pruneResults: prune) }
         guard done else { return }
+        outOfSpace.withLock { _ = $0.remove(id) }
+        jobs.forget(jobID: id)
         log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
         publishState(id, .succeeded, "succeeded: \(data.count) bytes")
     }

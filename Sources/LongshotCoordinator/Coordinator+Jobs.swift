@@ -180,6 +180,7 @@ extension Coordinator {
         log.info("job \(id) cancelled by \(caller.identity)")
         let changed = try await database.run { try $0.cancel(jobID: id) }
         await board.drop(job: id)
+        jobs.forget(jobID: id)
         events.publish(.with {
             $0.kind = .jobState
             $0.jobID = id

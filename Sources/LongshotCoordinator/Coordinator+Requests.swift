@@ -62,6 +62,7 @@ extension Coordinator {
         case .showJob(let r): return try await showJob(r)
         case .rerun(let r): return try await rerun(r, caller)
         case .cancel(let r): return try await cancel(r, caller)
+        case .deleteJob(let r): return try await deleteJob(r, caller)
         case .fetchVideo(let r): return try await fetchVideo(r)
         case .getLogs(let r): return try await logs(r)
         case .workerAdmin(let r): return try await workerAdmin(r)

@@ -17,6 +17,8 @@ public final class Coordinator: Sendable {
     let log: CoordinatorLog
     let startedAt = Date()
     let finishing = Mutex<Set<String>>([])
+    /// Jobs whose finish ran out of disk space (told once each; see ``waitForSpace(_:_:)``).
+    let outOfSpace = Mutex<Set<String>>([])
     /// The window each live lease works on, for progress events (derived: rebuilt from the database on a miss).
     let leaseWindows = Mutex<[String: (job: String, index: Int)]>([:])
     /// Each worker's engines, as its last heartbeat reported them (memory only: heartbeats refresh it).
@@ -90,6 +92,7 @@ public final class Coordinator: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await repServer.run() }
             group.addTask { await self.sweepLoop() }
+            if let retention = config.jobRetention { group.addTask { await self.retentionLoop(retention) } }
             group.addTask { try await self.holdLeadership() }
             try await group.next()
             group.cancelAll()

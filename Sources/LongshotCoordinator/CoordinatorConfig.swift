@@ -34,6 +34,8 @@ public struct CoordinatorConfig: Sendable {
     public var finishAttempts: Int = 3
     /// The pause after the first failed finish; doubles with each further one (1 s, 2 s, ...).
     public var finishRetryBackoff: Duration = .seconds(1)
+    /// How long a job whose finish ran out of disk space waits before the sweep tries it again.
+    public var outOfSpaceRetry: Duration = .seconds(5)
     /// Failures of one worker on one job after which it is blocked for that job.
     public var blockAfterFailures: Int = 2
     /// Concurrent request handlers. Each codenoise group holds one while it waits at a step barrier, so
@@ -58,6 +60,9 @@ public struct CoordinatorConfig: Sendable {
     /// Keep a finished job's window results (and checkpoints) in the database after its video is stored,
     /// so a rerun of some windows renders only those; by default they are deleted (a rerun renders all).
     public var keepWindowResults = false
+    /// Ended jobs (succeeded, failed, cancelled) are deleted, with their videos, this long after they
+    /// ended; nil keeps them until `longshot delete`.
+    public var jobRetention: Duration?
     /// How often a standby tries to take over, and the active coordinator checks it still leads.
     public var leadershipPoll: Duration = .milliseconds(500)
     /// At most this many connections at once; further ones are closed as they arrive.

@@ -18,6 +18,11 @@ final class JobCatalog: Sendable {
         return plan
     }
 
+    /// Drops a job's plan (the job ended or was deleted; a later `plan` parses it again).
+    func forget(jobID: String) {
+        cache.withLock { _ = $0.removeValue(forKey: jobID) }
+    }
+
     /// The spec as stored: its fields and the layout it was planned with.
     static func encode(_ plan: JobPlan) throws -> String {
         let encoder = JSONEncoder()

@@ -5,7 +5,7 @@
 /// job, each worker's session); version 6 finished videos in the database and pruned window results. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -236,5 +236,13 @@ public enum FarmSchema {
             // The window results (and checkpoints) were deleted once the video was stored: a rerun of
             // some windows renders them all.
             "ALTER TABLE jobs ADD COLUMN results_pruned boolean NOT NULL DEFAULT false",
+        ])
+
+    static let v7 = Migration(
+        version: 7, name: "deletable jobs",
+        statements: [
+            // Segment attempts have no window, so the (job, window) key did not cascade: deleting a job
+            // (`longshot delete`, `--job-retention`) takes all its attempts.
+            "ALTER TABLE attempts ADD FOREIGN KEY (job_id) REFERENCES jobs (id) ON DELETE CASCADE",
         ])
 }

@@ -139,6 +139,24 @@ extension FarmStore {
         }
     }
 
+    /// Deletes a job that has ended (succeeded, failed or cancelled) and, by cascade, its windows,
+    /// attempts, groups, segments, events and stored video. False when no ended job has that id.
+    public func deleteEndedJob(_ id: String) throws -> Bool {
+        try connection.query(
+            "DELETE FROM jobs WHERE id = $1 AND state IN ('succeeded', 'failed', 'cancelled')", [.text(id)]
+        ).affectedRows == 1
+    }
+
+    /// The ids of ended jobs last changed more than `age` ago, oldest first, at most `limit` of them.
+    public func endedJobs(olderThan age: Duration, limit: Int) throws -> [String] {
+        try connection.query(
+            """
+            SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND updated_at < now() - \(SQLTime.interval(1))
+            ORDER BY updated_at LIMIT $2
+            """, [.double(age.seconds), .int(limit)]
+        ).rows.map { try $0.string(0) }
+    }
+
     /// The job's windows in index order (without result bytes).
     public func windows(jobID: String) throws -> [WindowRecord] {
         try connection.query("SELECT \(WindowRecord.columns) FROM windows WHERE job_id = $1 ORDER BY index", [.text(jobID)])

@@ -2,9 +2,10 @@ import Foundation
 
 /// A private PostgreSQL server in a directory, reachable only through a Unix socket in that directory.
 ///
-/// Used by tests and by `longshot up`. On first start it runs `initdb` (trust authentication, UTF-8),
-/// then `pg_ctl start` with `listen_addresses=''` and the socket in `DIR/sock` (mode 0700: only the server's
-/// user, and root, reach it, so trust authentication admits no one else), and creates the database
+/// Used by tests and by `longshot up`. On first start it runs `initdb` (UTF-8, scram-sha-256 password
+/// authentication with a random password kept in the 0600 libpq password file `DIR/pgpass`), then
+/// `pg_ctl start` with `listen_addresses=''`, `fsync` on and the socket in `DIR/sock` (mode 0700: only the
+/// server's user, and root, reach it; the password is a second lock behind it), and creates the database
 /// (`longshot` by default). PostgreSQL refuses to run as root, so as root every server command runs as
 /// the `postgres` OS user (`runuser -u postgres --`) and the directory is handed to that user; its parent
 /// directories must be traversable by it (a directory under `/tmp` works, one under `/root` does not).
@@ -42,13 +43,15 @@ public struct LocalPostgresServer: Sendable {
     public var dataDirectory: String { directory + "/data" }
     /// The server log.
     public var logFile: String { directory + "/server.log" }
+    /// The libpq password file (`*:*:*:postgres:PASSWORD`, mode 0600) that ``url`` names as `passfile`.
+    public var passwordFile: String { directory + "/pgpass" }
 
     /// A URL for ``database`` (as user `postgres`).
     public var url: String { url(database: database) }
 
     /// A URL for another database on this server.
     public func url(database: String) -> String {
-        "postgresql:///\(database)?host=\(socketDirectory)&port=\(port)&user=postgres"
+        "postgresql:///\(database)?host=\(socketDirectory)&port=\(port)&user=postgres&passfile=\(passwordFile)"
     }
 
     /// True when the server is running (`pg_ctl status`).
@@ -62,9 +65,7 @@ public struct LocalPostgresServer: Sendable {
     public func start() throws {
         try prepareDirectory()
         if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
-            try run(
-                tool("initdb"),
-                ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
+            try initialise()
         }
         if !isRunning {
             let options = "-c listen_addresses='' -k \(socketDirectory) -c unix_socket_permissions=0700 -p \(port) -c fsync=\(durable ? "on" : "off")"
@@ -74,6 +75,7 @@ public struct LocalPostgresServer: Sendable {
                 throw LocalPostgresError(error.message + "\nserver log:\n" + logTail())
             }
         }
+        try requirePasswords()
         try createDatabase(database)
     }
 

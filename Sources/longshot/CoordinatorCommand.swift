@@ -41,6 +41,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Keep finished jobs' window results after their video is stored, so a rerun of some windows renders only those (default: deleted; a rerun renders every window).")
     var keepWindowResults = false
 
+    @Option(help: "Delete ended jobs (succeeded, failed, cancelled) with their videos this long after they ended: 30d, 12h, 90m, 45s (default: kept until `longshot delete`).")
+    var jobRetention: String?
+
     @OptionGroup var tls: TLSOptions
 
     @Option(help: "Seconds a lease lasts without renewal.")
@@ -78,6 +81,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
             listen: listen, events: events ?? CoordinatorConfig.defaultEvents(for: listen), databaseURL: url,
             dataDirectory: URL(fileURLWithPath: dataDir), credentials: credentials, version: Provenance.version)
         config.leaseTTL = .seconds(leaseTtl)
+        if let jobRetention {
+            guard let retention = RetentionPeriod.parse(jobRetention) else {
+                throw fail("job-retention: '\(jobRetention)' is not a period like 30d, 12h, 90m or 45s (at least 1s)")
+            }
+            config.jobRetention = retention
+        }
         config.idleRetryAfter = .milliseconds(idleRetryMs)
         config.checkpointEvery = checkpointEvery
         config.checkpointMinInterval = .milliseconds(checkpointMinIntervalMs)

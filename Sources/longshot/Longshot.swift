@@ -11,7 +11,7 @@ struct Longshot: AsyncParsableCommand {
             RenderCommand.self, InspectCommand.self, DiTCommand.self, EmbedCommand.self,
             // Users of a cluster.
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, ShowCommand.self, WatchCommand.self,
-            FetchCommand.self, LogsCommand.self, CancelCommand.self, RerunCommand.self, WorkersCommand.self,
+            FetchCommand.self, LogsCommand.self, CancelCommand.self, DeleteCommand.self, RerunCommand.self, WorkersCommand.self,
             // Running a cluster.
             UpCommand.self, DownCommand.self, CoordinatorCommand.self, WorkerCommand.self, MigrateCommand.self,
         ])

@@ -153,6 +153,47 @@ extension FarmTests {
             }
         }
 
+        /// Root only: it mounts a 512 KiB tmpfs over the coordinator's data directory.
+        @Test("a full data directory holds a finishing job (not failed) with one line; once space is freed it succeeds with render's frames",
+              .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+        func fullDataDirectory() async throws {
+            let options = ["--duration", "2", "--fps", "12", "--size", "64x48", "--steps", "4", "--window", "8", "--overlap", "2",
+                           "--fusion", "independent", "--quality", "0"]
+            let reference = try ReferenceRenders.video(options)
+            try await withFarm("disk-full", workers: 1) { farm in
+                let data = farm.dataDirectory.path
+                #expect(try Self.shell("/bin/mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", data) == 0)
+                defer { _ = try? Self.shell("/bin/umount", "-l", data) }
+                // dd stops with ENOSPC once the filesystem is full.
+                _ = try Self.shell("/bin/dd", "if=/dev/zero", "of=\(data)/filler", "bs=4k")
+                let id = try farm.submit(farmPrompt, options)
+                try await farm.waitUntil("the coordinator to report the full disk", timeout: .seconds(90), poll: .milliseconds(200)) {
+                    farm.log("coordinator.1.log").contains("job \(id): out of disk space while finishing")
+                }
+                let held = try await farm.detail(id)
+                #expect([.stitching, .encoding].contains(held.state), "\(held.state.word): \(held.error)")
+                let logs = try farm.cli(["logs", id])
+                #expect(logs.stdout.contains("out of disk space while finishing (data directory \(data): no space left on device)"), "\(logs.stdout)")
+                try FileManager.default.removeItem(atPath: data + "/filler")
+                try await farm.waitForJob(id, timeout: .seconds(60))
+                try farm.expectSameFrames(id, as: reference, name: "after-full.mp4")
+                let told = farm.log("coordinator.1.log").components(separatedBy: "out of disk space while finishing").count - 1
+                #expect(told == 1, "the full disk is told once, not on every retry (\(told))")
+            }
+        }
+
+        /// Runs a program to completion and returns its exit status.
+        static func shell(_ executable: String, _ arguments: String...) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
         @Test("a coordinator whose data directory cannot be written stops at start with one line naming it")
         func unwritableDataDirectory() throws {
             let scratch = try ScratchDirectory("longshot-datadir")

@@ -9,7 +9,7 @@ extension FarmTests {
     /// are readable by this user only.
     @Suite("local cluster")
     struct LocalClusterPrivacy {
-        @Test("up: the private PostgreSQL's socket directory is 0700 with fsync on; data, logs and run are 0700; down stops it all")
+        @Test("up: the private PostgreSQL's socket directory is 0700, it wants a scram password, fsync is on; data, logs and run are 0700; down stops it all")
         func upIsPrivate() throws {
             let scratch = try ScratchDirectory("longshot-up-private")
             defer { scratch.remove() }
@@ -71,6 +71,7 @@ extension FarmTests {
             let postgres = try #require(manifest["postgresDirectory"] as? String)
             #expect(mode(postgres + "/sock") == 0o700, "socket directory: \(String(mode(postgres + "/sock"), radix: 8))")
             #expect(mode(postgres) == 0o700)
+            #expect(mode(postgres + "/pgpass") == 0o600, "password file")
             let database = try #require(manifest["database"] as? String)
             let connection = try PostgresConnection(database)
             #expect(try connection.query("SHOW fsync").first?.string(0) == "on")

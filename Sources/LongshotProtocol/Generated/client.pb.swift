@@ -522,6 +522,20 @@ public nonisolated struct Longshot_V1_Cancel: Sendable {
   public init() {}
 }
 
+/// Delete an ended job (succeeded, failed or cancelled) with its windows, logs and video. Only its owner
+/// or an admin may; a job still in progress is refused (cancel it first). Answered by Ack.
+public nonisolated struct Longshot_V1_DeleteJob: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Read the finished MP4 in chunks. Answered by VideoChunk.
 public nonisolated struct Longshot_V1_FetchVideo: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1556,6 +1570,36 @@ nonisolated extension Longshot_V1_Cancel: SwiftProtobuf.Message, SwiftProtobuf._
   }
 
   public static func ==(lhs: Longshot_V1_Cancel, rhs: Longshot_V1_Cancel) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_DeleteJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteJob"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_DeleteJob, rhs: Longshot_V1_DeleteJob) -> Bool {
     if lhs.jobID != rhs.jobID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -194,6 +194,14 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     set {body = .watchEvents(newValue)}
   }
 
+  public var deleteJob: Longshot_V1_DeleteJob {
+    get {
+      if case .deleteJob(let v)? = body {return v}
+      return Longshot_V1_DeleteJob()
+    }
+    set {body = .deleteJob(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -218,6 +226,7 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     case getLogs(Longshot_V1_GetLogs)
     case workerAdmin(Longshot_V1_WorkerAdmin)
     case watchEvents(Longshot_V1_WatchEvents)
+    case deleteJob(Longshot_V1_DeleteJob)
 
   }
 
@@ -413,7 +422,7 @@ fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0\u{3}delete_job\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -669,6 +678,19 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .watchEvents(v)
         }
       }()
+      case 40: try {
+        var v: Longshot_V1_DeleteJob?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .deleteJob(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .deleteJob(v)
+        }
+      }()
       default: break
       }
     }
@@ -758,6 +780,10 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
     case .watchEvents?: try {
       guard case .watchEvents(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 39)
+    }()
+    case .deleteJob?: try {
+      guard case .deleteJob(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
     }()
     case nil: break
     }

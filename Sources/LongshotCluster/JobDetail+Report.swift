@@ -21,6 +21,18 @@ extension Longshot_V1_JobSpec {
 }
 
 extension Longshot_V1_JobDetail {
+    /// The last line of `watch JOB --json`: `{"kind": "end", "job", "state" (succeeded, failed, cancelled),
+    /// "error" (null when none), "windowsDone", "windowsTotal", "output" ({path, bytes} or null), "time"}`.
+    public var endObject: [String: Any] {
+        var object: [String: Any] = [
+            "kind": "end", "job": id, "state": state.word, "error": JSONText.orNull(error.isEmpty ? nil : error),
+            "windowsDone": windowsDone, "windowsTotal": windows.count,
+            "time": JSONText.orNull(FarmTime.iso8601(ms: updatedAtMs)),
+        ]
+        object["output"] = outputPath.isEmpty ? NSNull() : ["path": outputPath, "bytes": outputBytes] as [String: Any]
+        return object
+    }
+
     /// Windows in the done state.
     public var windowsDone: Int { windows.filter { $0.state == .done }.count }
 

@@ -25,7 +25,7 @@ extension Coordinator {
             let message = "out of disk space while finishing (\(place)); the job keeps its windows and finishes once space is freed"
             log.error("job \(id): \(message)")
             _ = try? await database.run { try $0.appendEvent(jobID: id, kind: "job.waiting_for_space", message: message) }
-            events.publish(.make(.log, job: id, message))
+            await publish(.make(.log, job: id, message))
         }
         try? await Task.sleep(for: config.outOfSpaceRetry)
     }

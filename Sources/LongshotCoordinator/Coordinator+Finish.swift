@@ -64,7 +64,7 @@ extension Coordinator {
                 let message = "finish attempt \(attempt) of \(attempts) failed (retrying in \(pause)): \(error)"
                 log.error("job \(id): \(message)")
                 _ = try? await database.run { try $0.appendEvent(jobID: id, kind: "job.finish_failed", message: message) }
-                events.publish(.make(.log, job: id, message))
+                await publish(.make(.log, job: id, message))
                 try? await Task.sleep(for: pause)
                 attempt += 1
             }
@@ -82,7 +82,7 @@ extension Coordinator {
         // nil: not recorded (the database went away meanwhile), the job is still mid-finish and the sweep
         // tries again; false: the job was cancelled meanwhile.
         guard changed == true else { return }
-        publishState(id, .failed, "failed: \(reason)")
+        await publishState(id, .failed, "failed: \(reason)")
     }
 
     /// Stitches a job whose windows are all done into its fused latents and stores them as decode
@@ -96,7 +96,7 @@ extension Coordinator {
             return
         }
         guard try await database.run({ try $0.setJobState(id, .stitching, from: [.queued, .running, .stitching, .encoding]) }) else { return }
-        publishState(id, .stitching, "stitching \(job.windowCount) windows")
+        await publishState(id, .stitching, "stitching \(job.windowCount) windows")
         let plan = try jobs.plan(jobID: id, specJSON: job.spec)
         let results = try await database.run { try $0.windowResults(jobID: id) }
         let n = plan.layout.frameSize
@@ -125,7 +125,7 @@ extension Coordinator {
         let maxAttempts = config.maxAttempts
         try await database.run { try $0.planSegments(jobID: id, rows, maxAttempts: maxAttempts) }
         guard try await database.run({ try $0.setJobState(id, .encoding, from: [.stitching]) }) else { return }
-        publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames in \(rows.count) segments on workers")
+        await publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames in \(rows.count) segments on workers")
         events.publishWorkAvailable("job \(id): \(rows.count) decode segments")
     }
 
@@ -163,15 +163,6 @@ extension Coordinator {
         outOfSpace.withLock { _ = $0.remove(id) }
         jobs.forget(jobID: id)
         log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
-        publishState(id, .succeeded, "succeeded: \(data.count) bytes")
-    }
-
-    func publishState(_ id: String, _ state: Longshot_V1_JobState, _ message: String) {
-        events.publish(.with {
-            $0.kind = .jobState
-            $0.jobID = id
-            $0.jobState = state
-            $0.message = message
-        })
+        await publishState(id, .succeeded, "succeeded: \(data.count) bytes")
     }
 }

@@ -30,9 +30,10 @@ extension Coordinator {
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         let info = Self.groupInfo(plan: plan, job: lease.jobID, index: lease.groupIndex, first: lease.firstWindow, count: lease.windowCount, leasedAt: Date())
         groupLeases.withLock { $0[lease.leaseID] = info }
-        events.publish(.make(
+        await publish(.make(
             .windowLeased, job: lease.jobID, window: lease.firstWindow,
-            "group \(lease.groupIndex) (windows \(info.windows.lowerBound)-\(info.windows.upperBound - 1)) leased from step \(lease.checkpointStep) (attempt \(lease.attempt))"))
+            "group \(lease.groupIndex) (windows \(info.windows.lowerBound)-\(info.windows.upperBound - 1)) leased from step \(lease.checkpointStep) (attempt \(lease.attempt))"),
+            lease: lease.leaseID)
         var granted = Longshot_V1_LeaseGranted.with {
             $0.leaseID = lease.leaseID
             $0.jobID = lease.jobID
@@ -163,14 +164,14 @@ extension Coordinator {
         let info = try await requireGroup(r.leaseID)
         let step = Int(r.step)
         try await database.run { try $0.setGroupStep(leaseID: r.leaseID, step: step) }
-        events.publish(.with {
+        await publish(.with {
             $0.kind = .windowProgress
             $0.jobID = info.jobID
             $0.windowIndex = UInt32(info.windows.lowerBound)
             $0.message = "group \(info.index): step \(r.step)/\(r.steps)"
             $0.step = r.step
             $0.steps = r.steps
-        })
+        }, lease: r.leaseID)
         return .ack(Longshot_V1_Ack())
     }
 
@@ -198,7 +199,7 @@ extension Coordinator {
         groupLeases.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         switch outcome {
         case .committed:
-            events.publish(.make(.windowDone, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) done"))
+            await publish(.make(.windowDone, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) done"), lease: r.leaseID)
             await finishIfComplete(jobID: info.jobID)
             return .ack(.with { $0.message = "committed" })
         case .alreadyDone:
@@ -217,7 +218,7 @@ extension Coordinator {
         groupLeases.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         if let info {
             log.info("job \(info.jobID) group \(info.index) failed: \(r.error)")
-            events.publish(.make(.windowFailed, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) failed: \(r.error)"))
+            await publish(.make(.windowFailed, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) failed: \(r.error)"), lease: r.leaseID)
             if case .retrying(let at) = failure.outcome { events.publishWorkAvailable("job \(info.jobID) group \(info.index) retry", at: at) }
         }
         return .ack(Longshot_V1_Ack())

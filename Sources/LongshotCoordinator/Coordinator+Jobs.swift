@@ -54,7 +54,7 @@ extension Coordinator {
                 id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts, owner: caller.identity.name)
         }
         log.info("job \(id) submitted by \(caller.identity): \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
-        events.publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
+        await publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
         events.publishWorkAvailable("job \(id) submitted")
         return .jobSubmitted(.with { $0.jobID = id })
     }
@@ -162,15 +162,25 @@ extension Coordinator {
         guard !finishing.withLock({ $0.contains(id) }) else {
             throw RequestError(.conflict, "job \(id) is being stitched and encoded right now; rerun it when that is over")
         }
-        let count = try await database.run { try $0.rerun(jobID: id, windows: selection) }
+        let (count, toRender, state) = try await database.run { store in
+            let count = try store.rerun(jobID: id, windows: selection)
+            return (count, try store.windowsToRender(jobID: id), try store.job(id)?.state)
+        }
+        if state == .succeeded {
+            return .ack(.with { $0.message = "nothing to rerun: job \(id) succeeded and none of its windows failed (rerun it without --failed, or name windows)" })
+        }
         if count > 0 { await board.drop(job: id) }
-        events.publish(.make(.jobState, job: id, "rerun of \(count) window(s)"))
-        if count > 0 { events.publishWorkAvailable("job \(id) rerun") }
+        await publishState(id, .queued, "rerun: \(count) window(s) reset, \(toRender) to render")
+        if toRender > 0 { events.publishWorkAvailable("job \(id) rerun") }
         await finishIfComplete(jobID: id)
         let note = job.resultsPruned && count > 0
             ? " (the window results were deleted once the video was stored, so every window renders; the coordinator's --keep-window-results keeps them)"
             : ""
-        return .ack(.with { $0.message = "\(count) window(s) will be rendered again" + note })
+        let message =
+            toRender == 0
+            ? "no window to render: job \(id) is stitched and encoded again"
+            : "\(toRender) window(s) will be rendered" + (count == toRender ? "" : " (\(count) reset, the others had not run yet)")
+        return .ack(.with { $0.message = message + note })
     }
 
     func cancel(_ r: Longshot_V1_Cancel, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
@@ -181,12 +191,7 @@ extension Coordinator {
         let changed = try await database.run { try $0.cancel(jobID: id) }
         await board.drop(job: id)
         jobs.forget(jobID: id)
-        events.publish(.with {
-            $0.kind = .jobState
-            $0.jobID = id
-            $0.jobState = .cancelled
-            $0.message = "cancelled"
-        })
+        if changed { await publishState(id, .cancelled, "cancelled by \(caller.identity.name)") }
         return .ack(.with { $0.message = changed ? "cancelled" : "the job had already ended" })
     }
 

@@ -15,7 +15,7 @@ extension Coordinator {
         guard let lease = try await database.run({ try $0.acquireSegmentLease(workerID: workerID, ttl: ttl) }) else { return nil }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         let latents = lease.latents.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        events.publish(.make(.log, job: lease.jobID, "segment \(lease.index) leased (attempt \(lease.attempt))"))
+        await publish(.make(.log, job: lease.jobID, "segment \(lease.index) leased (attempt \(lease.attempt))"), lease: lease.leaseID)
         return try .with {
             $0.leaseID = lease.leaseID
             $0.jobID = lease.jobID
@@ -46,7 +46,7 @@ extension Coordinator {
         guard let jobID = try await database.run({ try $0.completeSegment(leaseID: r.leaseID, video: video, digest: digest, model: r.modelName) }) else {
             throw RequestError(.leaseLost, "lease \(r.leaseID) expired before its segment arrived: discarded")
         }
-        events.publish(.make(.log, job: jobID, "segment \(segment.index) encoded (\(video.count) bytes)"))
+        await publish(.make(.log, job: jobID, "segment \(segment.index) encoded (\(video.count) bytes)"))
         await finishIfComplete(jobID: jobID)
         return .ack(.with { $0.message = "committed" })
     }
@@ -65,7 +65,7 @@ extension Coordinator {
                 log.info("job \(segment.jobID) segment \(segment.index) failed: \(r.error) (will retry)")
             case .windowFailed:
                 log.error("job \(segment.jobID) segment \(segment.index) failed: \(r.error); attempts used up, the job failed")
-                publishState(segment.jobID, .failed, "failed: decode segment \(segment.index): \(r.error)")
+                await publishState(segment.jobID, .failed, "failed: decode segment \(segment.index): \(r.error)")
             case .staleLease:
                 break
             }

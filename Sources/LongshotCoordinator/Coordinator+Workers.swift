@@ -57,7 +57,7 @@ extension Coordinator {
         }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         leaseWindows.withLock { $0[lease.leaseID] = (lease.jobID, lease.windowIndex) }
-        events.publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"))
+        await publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"), lease: lease.leaseID)
         return .leaseGranted(.with {
             $0.leaseID = lease.leaseID
             $0.jobID = lease.jobID
@@ -92,14 +92,14 @@ extension Coordinator {
         guard let window else {
             throw RequestError(.leaseLost, "lease \(r.leaseID) is no longer current: drop the work")
         }
-        events.publish(.with {
+        await publish(.with {
             $0.kind = .windowProgress
             $0.jobID = window.job
             $0.windowIndex = UInt32(window.index)
             $0.message = "window \(window.index): step \(r.step)/\(r.steps)"
             $0.step = r.step
             $0.steps = r.steps
-        })
+        }, lease: r.leaseID)
         return .ack(Longshot_V1_Ack())
     }
 
@@ -130,7 +130,7 @@ extension Coordinator {
         leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         switch outcome {
         case .committed:
-            events.publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"))
+            await publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"), lease: r.leaseID)
             await finishIfComplete(jobID: window.jobID)
             return .ack(.with { $0.message = "committed" })
         case .alreadyDone:
@@ -159,7 +159,7 @@ extension Coordinator {
             case .staleLease: what = "lease was no longer current"
             }
             log.info("job \(window.jobID) window \(window.index) failed: \(r.error) (\(what))")
-            events.publish(.make(.windowFailed, job: window.jobID, window: window.index, "window \(window.index) failed: \(r.error); \(what)"))
+            await publish(.make(.windowFailed, job: window.jobID, window: window.index, "window \(window.index) failed: \(r.error); \(what)"), lease: r.leaseID)
         }
         return .ack(Longshot_V1_Ack())
     }

@@ -19,6 +19,8 @@ public final class Coordinator: Sendable {
     let finishing = Mutex<Set<String>>([])
     /// Jobs whose finish ran out of disk space (told once each; see ``waitForSpace(_:_:)``).
     let outOfSpace = Mutex<Set<String>>([])
+    /// Window counts and lease holders' names for events (see ``publish(_:lease:)``).
+    let eventDetails = Mutex(EventDetails())
     /// The window each live lease works on, for progress events (derived: rebuilt from the database on a miss).
     let leaseWindows = Mutex<[String: (job: String, index: Int)]>([:])
     /// Each worker's engines, as its last heartbeat reported them (memory only: heartbeats refresh it).

@@ -1,7 +1,8 @@
 extension FarmStore {
     /// Runs windows of a job again: the selected windows go back to pending with no attempts, no backoff
     /// and no result (leases on them are cancelled); the other windows keep their results. The job returns
-    /// to `queued` with its error and output cleared, and the workers blocked for it are unblocked.
+    /// to `queued` with its error and output cleared, and the workers blocked for it are unblocked. A
+    /// succeeded job with nothing selected (no failed window or segment, for `--failed`) is left as it is.
     /// - Returns: how many windows were reset.
     /// - Throws: ``FarmStoreError/unknownJob(_:)``, ``PostgresError``.
     @discardableResult
@@ -18,9 +19,13 @@ extension FarmStore {
                 case .windows(let chosen): if chosen.contains(index) { indices.append(index) }
                 }
             }
-            guard try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(jobID)]).rowCount == 1 else {
+            guard let job = try db.query("SELECT state FROM jobs WHERE id = $1", [.text(jobID)]).first else {
                 throw FarmStoreError.unknownJob(jobID)
             }
+            let failedSegments = try db.query(
+                "SELECT 1 FROM segments WHERE job_id = $1 AND state = 'failed' LIMIT 1", [.text(jobID)]).rowCount > 0
+            // Nothing to do: stitching and encoding a finished video again would give the same bytes.
+            if indices.isEmpty, !failedSegments, try job.string(0) == JobState.succeeded.rawValue { return 0 }
             // Window results deleted after the video was stored: whatever the selection, every window renders again.
             if !indices.isEmpty, try db.query("SELECT 1 FROM jobs WHERE id = $1 AND results_pruned", [.text(jobID)]).rowCount == 1 {
                 indices = try windows.rows.map { try $0.int(0) }
@@ -32,8 +37,6 @@ extension FarmStore {
                 // Codenoise windows depend on each other at every step: a rerun recomputes every group, from
                 // the newest checkpoint they all share (--failed) or from the start.
                 // A job whose windows are done but whose decode failed only encodes again.
-                let failedSegments = try db.query(
-                    "SELECT 1 FROM segments WHERE job_id = $1 AND state = 'failed' LIMIT 1", [.text(jobID)]).rowCount > 0
                 guard !indices.isEmpty || failedSegments else { return 0 }
                 if !indices.isEmpty {
                     if case .failedOnly = selection {
@@ -65,5 +68,10 @@ extension FarmStore {
             try appendEvent(jobID: jobID, kind: "job.rerun", message: "rerun of \(indices.count) windows: \(indices)")
             return indices.count
         }
+    }
+
+    /// Windows of a job that are not done: what a queued job still renders.
+    public func windowsToRender(jobID: String) throws -> Int {
+        try connection.query("SELECT count(*) FROM windows WHERE job_id = $1 AND state <> 'done'", [.text(jobID)]).first?.int(0) ?? 0
     }
 }

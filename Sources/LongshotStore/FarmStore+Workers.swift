@@ -43,6 +43,13 @@ extension FarmStore {
         try connection.query("SELECT worker_id FROM attempts WHERE lease_id = $1", [.text(leaseID)]).first?.string("worker_id")
     }
 
+    /// The name of the worker a lease was granted to, if the lease and the worker are known.
+    public func leaseHolderName(leaseID: String) throws -> String? {
+        try connection.query(
+            "SELECT w.name FROM attempts a JOIN workers w ON w.id = a.worker_id WHERE a.lease_id = $1", [.text(leaseID)]
+        ).first?.string("name")
+    }
+
     /// The reports of engine `name` by the workers that are not offline, one JSON object each (newest
     /// registration first).
     public func liveOffers(engine name: String) throws -> [String] {

@@ -109,8 +109,13 @@ struct WatchCommand: AsyncParsableCommand {
         }
     }
 
-    /// Ends watching a job: a line saying how it ended, non-zero exit unless it succeeded.
+    /// Ends watching a job: a line saying how it ended (with --json the `end` object, always the last
+    /// line), non-zero exit unless it succeeded.
     private func finish(_ detail: Longshot_V1_JobDetail) throws {
+        if json {
+            print(JSONText.line(detail.endObject))
+            flushOutput()
+        }
         guard detail.state == .succeeded else {
             throw fail("job \(detail.id) \(detail.state.word)" + (detail.error.isEmpty ? "" : ": \(detail.error)"))
         }

@@ -135,9 +135,10 @@ extension FarmTests.CodenoiseFaults {
             #expect(rerun.stdout.contains("6 window(s)"), "a codenoise rerun renders every window: \(rerun.stdout)")
             let again = try await farm.waitForJob(id)
             #expect(again.groups.count == 2 && again.groups.allSatisfy { $0.state == .done && $0.attempts == 1 }, "\(again.groups)")
-            // Nothing failed: --failed has nothing to render.
+            // Nothing failed: --failed has nothing to render, and leaves the job alone.
             let failed = try farm.cli(["rerun", id, "--failed"])
-            #expect(failed.status == 0 && failed.stdout.contains("0 window(s)"), "\(failed.stdout)")
+            #expect(failed.status == 0 && failed.stdout.contains("nothing to rerun"), "\(failed.stdout)")
+            #expect(try await farm.detail(id).state == .succeeded)
             try farm.expectSameFrames(id, as: reference, name: "after.mp4")
             let grants = try farm.eventMessages(id, kind: "group.leased")
             #expect(grants.count == 4 && grants.allSatisfy { $0.contains("from step 0") }, "\(grants)")

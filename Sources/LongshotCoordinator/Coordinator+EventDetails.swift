@@ -1,0 +1,56 @@
+import Foundation
+import LongshotProtocol
+import LongshotStore
+
+extension Coordinator {
+    /// Publishes a job's event with what `watch` shows beside it: the job's windows done and in all
+    /// (read from the database; step progress reuses the last counts read) and, for an event of a lease,
+    /// the name of the worker that holds it.
+    func publish(_ event: Longshot_V1_Event, lease: String? = nil) async {
+        var event = event
+        if !event.jobID.isEmpty, let counts = await windowCounts(event.jobID, refresh: event.kind != .windowProgress) {
+            event.windowsDone = UInt32(clamping: counts.done)
+            event.windowsTotal = UInt32(clamping: counts.total)
+        }
+        if let lease, let name = await workerName(holding: lease) { event.worker = name }
+        events.publish(event)
+    }
+
+    /// Publishes a job's state change (see ``publish(_:lease:)``).
+    func publishState(_ id: String, _ state: Longshot_V1_JobState, _ message: String) async {
+        await publish(.with {
+            $0.kind = .jobState
+            $0.jobID = id
+            $0.jobState = state
+            $0.message = message
+        })
+    }
+
+    private func windowCounts(_ job: String, refresh: Bool) async -> (done: Int, total: Int)? {
+        if !refresh, let known = eventDetails.withLock({ $0.counts[job] }) { return known }
+        guard let states = try? await database.run({ try $0.windowCounts(jobID: job) }) else { return nil }
+        let counts = (done: states[.done] ?? 0, total: states.values.reduce(0, +))
+        eventDetails.withLock { details in
+            if details.counts.count > EventDetails.limit { details.counts.removeAll() }
+            details.counts[job] = counts
+        }
+        return counts
+    }
+
+    private func workerName(holding lease: String) async -> String? {
+        if let known = eventDetails.withLock({ $0.leaseWorkers[lease] }) { return known }
+        guard let name = try? await database.run({ try $0.leaseHolderName(leaseID: lease) }) else { return nil }
+        eventDetails.withLock { details in
+            if details.leaseWorkers.count > EventDetails.limit { details.leaseWorkers.removeAll() }
+            details.leaseWorkers[lease] = name
+        }
+        return name
+    }
+}
+
+/// Caches for event details: only to save queries, bounded, rebuilt from the database on a miss.
+struct EventDetails: Sendable {
+    static let limit = 10_000
+    var counts: [String: (done: Int, total: Int)] = [:]
+    var leaseWorkers: [String: String] = [:]
+}

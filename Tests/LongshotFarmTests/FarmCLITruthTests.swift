@@ -1,0 +1,75 @@
+import Foundation
+import LongshotClient
+import LongshotCluster
+import LongshotProtocol
+import LongshotTestSupport
+import Testing
+
+extension FarmTests {
+    /// The CLI tells the truth (issue 11): each test failed before its fix.
+    @Suite("the CLI tells the truth")
+    struct CLITruth {
+        static func jsonLines(_ text: String) throws -> [[String: Any]] {
+            try text.split(separator: "\n").map { line in
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    throw HarnessError("not a JSON object: \(line)")
+                }
+                return object
+            }
+        }
+
+        @Test("watch --json: window events name the worker and carry the job's window counts; the last line is the job's end, also for a job that had already ended")
+        func watchJSONTellsTheEnd() async throws {
+            try await withFarm("watch-json", workers: 1, engine: "synthetic") { farm in
+                // 100 ms a step: the job outlasts watch's start, so its window events are seen.
+                let id = try farm.submit(farmPrompt, FarmHarness.smallJob + ["--engine", "synthetic", "--model", "100"])
+                let watched = try farm.cli(["watch", id, "--json"], timeout: .seconds(120))
+                #expect(watched.status == 0, "\(watched.stderr)")
+                let lines = try Self.jsonLines(watched.stdout)
+                let end = try #require(lines.last)
+                #expect(end["kind"] as? String == "end" && end["state"] as? String == "succeeded" && end["job"] as? String == id, "\(end)")
+                let total = try #require(end["windowsTotal"] as? Int)
+                #expect(total >= 2 && end["windowsDone"] as? Int == total, "\(end)")
+                #expect(lines.filter { $0["kind"] as? String == "end" }.count == 1)
+                let done = lines.filter { $0["kind"] as? String == "done" }
+                #expect(!done.isEmpty, "window events: \(watched.stdout)")
+                for event in done {
+                    #expect(event["worker"] as? String == "w1", "\(event)")
+                    #expect(event["windowsTotal"] as? Int == total && (event["windowsDone"] as? Int ?? 0) >= 1, "\(event)")
+                }
+
+                let again = try farm.cli(["watch", id, "--json"], timeout: .seconds(30))
+                #expect(again.status == 0, "\(again.stderr)")
+                let ended = try Self.jsonLines(again.stdout)
+                #expect(ended.count == 1 && ended.first?["kind"] as? String == "end" && ended.first?["state"] as? String == "succeeded",
+                        "\(again.stdout)")
+                #expect((ended.first?["output"] as? [String: Any])?["bytes"] as? Int ?? 0 > 0)
+            }
+        }
+
+        @Test("rerun --failed: a succeeded job with no failed window is left alone; a cancelled job says how many windows will really render")
+        func rerunSaysWhatItDoes() async throws {
+            try await withFarm("rerun-truth", workers: 1) { farm in
+                let id = try farm.submit(farmPrompt, FarmHarness.smallJob)
+                let before = try await farm.waitForJob(id)
+                let nothing = try farm.cli(["rerun", id, "--failed"])
+                #expect(nothing.status == 0 && nothing.stdout.contains("nothing to rerun: job \(id) succeeded"), "\(nothing.stdout) \(nothing.stderr)")
+                let after = try await farm.detail(id)
+                #expect(after.state == .succeeded && after.updatedAtMs == before.updatedAtMs, "the job was not touched")
+                _ = try farm.fetch(id, as: "still-there.mp4")
+
+                try farm.startWorker("slow", engine: "synthetic")
+                var slow = validSpec()
+                slow.model = "60000"  // the synthetic engine: a minute per step, so the job never finishes here
+                let stuck = try await farm.client().submit(slow)
+                _ = try await farm.client().cancel(stuck)
+                let windows = try await farm.detail(stuck).windows.count
+                let resumed = try farm.cli(["rerun", stuck, "--failed"])
+                #expect(resumed.status == 0, "\(resumed.stderr)")
+                #expect(resumed.stdout.contains("\(windows) window(s) will be rendered (0 reset, the others had not run yet)"), "\(resumed.stdout)")
+                #expect(try await farm.detail(stuck).state != .cancelled)
+                _ = try await farm.client().cancel(stuck)
+            }
+        }
+    }
+}

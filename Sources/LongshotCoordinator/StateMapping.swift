@@ -45,6 +45,7 @@ extension WorkerState {
         case .idle: .idle
         case .busy: .busy
         case .draining: .draining
+        case .blocked: .blocked
         case .offline: .offline
         }
     }

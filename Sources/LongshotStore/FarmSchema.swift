@@ -5,7 +5,7 @@
 /// job, each worker's session); version 6 finished videos in the database and pruned window results. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -244,5 +244,15 @@ public enum FarmSchema {
             // Segment attempts have no window, so the (job, window) key did not cascade: deleting a job
             // (`longshot delete`, `--job-retention`) takes all its attempts.
             "ALTER TABLE attempts ADD FOREIGN KEY (job_id) REFERENCES jobs (id) ON DELETE CASCADE",
+        ])
+
+    static let v8 = Migration(
+        version: 8, name: "blocked workers",
+        statements: [
+            // An operator's block (its leases taken away, none given until unblocked) is its own state,
+            // not a drain; a blocked worker is also drained, so everything that skips drained workers skips it.
+            "ALTER TABLE workers ADD COLUMN blocked boolean NOT NULL DEFAULT false",
+            "ALTER TABLE workers DROP CONSTRAINT workers_state_check",
+            "ALTER TABLE workers ADD CONSTRAINT workers_state_check CHECK (state IN ('idle', 'busy', 'draining', 'blocked', 'offline'))",
         ])
 }

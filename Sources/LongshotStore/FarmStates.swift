@@ -13,7 +13,7 @@ public enum WindowState: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// A worker's state as the farm sees it (the `workers.state` column).
 public enum WorkerState: String, Sendable, Hashable, CaseIterable, Codable {
-    case idle, busy, draining, offline
+    case idle, busy, draining, blocked, offline
 }
 
 /// How one lease ended (the `attempts.outcome` column); `running` while it is held.

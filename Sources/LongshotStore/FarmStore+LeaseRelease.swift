@@ -96,13 +96,14 @@ extension FarmStore {
         if result.affectedRows == 1 { try appendEvent(jobID: jobID, kind: "job.failed", message: error) }
     }
 
-    /// Recomputes a worker's state: offline stays offline, then draining when drained, busy while it holds a
-    /// lease, else idle.
+    /// Recomputes a worker's state: offline stays offline, then blocked, then draining when drained, busy
+    /// while it holds a lease, else idle.
     func refreshWorkerState(_ workerID: String) throws {
         try connection.query(
             """
             UPDATE workers SET state = CASE
                 WHEN state = 'offline' THEN 'offline'
+                WHEN blocked THEN 'blocked'
                 WHEN drain THEN 'draining'
                 WHEN EXISTS (SELECT 1 FROM windows WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
                 WHEN EXISTS (SELECT 1 FROM groups WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'

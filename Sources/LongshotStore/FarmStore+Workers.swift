@@ -18,7 +18,7 @@ extension FarmStore {
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, engine = excluded.engine,
                     offers = excluded.offers, session_sha256 = excluded.session_sha256, credential = excluded.credential,
                     slots = excluded.slots, version = excluded.version, last_seen_at = now(),
-                    registered_at = now(), state = CASE WHEN w.drain THEN 'draining' ELSE 'idle' END
+                    registered_at = now(), state = CASE WHEN w.blocked THEN 'blocked' WHEN w.drain THEN 'draining' ELSE 'idle' END
                 RETURNING id
                 """,
                 [
@@ -89,7 +89,9 @@ extension FarmStore {
     @discardableResult
     public func setWorkerDrain(workerID: String, _ drain: Bool) throws -> Bool {
         try transaction { db in
-            let result = try db.query("UPDATE workers SET drain = $2::bool WHERE id = $1", [.text(workerID), .bool(drain)])
+            // Undraining also unblocks.
+            let result = try db.query(
+                "UPDATE workers SET drain = $2::bool, blocked = blocked AND $2::bool WHERE id = $1", [.text(workerID), .bool(drain)])
             guard result.affectedRows == 1 else { return false }
             try refreshWorkerState(workerID)
             return true

@@ -8,8 +8,9 @@ struct WorkersCommand: AsyncParsableCommand {
         commandName: "workers",
         abstract: "List workers, or drain, block or unblock one.",
         discussion: """
-            drain: the worker finishes what it holds and takes nothing more. block: it gets no new leases \
-            until unblocked. unblock: it takes work again. Without an action, lists the workers.
+            drain: the worker finishes what it holds and takes nothing more (state draining). block: the \
+            windows it holds go to other workers at once and it gets no new leases (state blocked). unblock: \
+            undoes a drain or a block; it takes work again. Without an action, lists the workers.
             """)
 
     enum Action: String, ExpressibleByArgument, CaseIterable {

@@ -71,5 +71,31 @@ extension FarmTests {
                 _ = try await farm.client().cancel(stuck)
             }
         }
+
+        @Test("workers: a blocked worker shows blocked and a drained one draining; unblock undoes either")
+        func blockedIsNotDraining() async throws {
+            try await withFarm("blocked-state", workers: 2) { farm in
+                func states() throws -> [String: String] {
+                    let listed = try farm.cli(["workers", "--json"])
+                    let workers = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+                    return Dictionary(uniqueKeysWithValues: workers.compactMap { w in
+                        (w["name"] as? String).map { ($0, w["state"] as? String ?? "?") }
+                    })
+                }
+                let blocked = try farm.cli(["workers", "block", "w1"])
+                #expect(blocked.status == 0 && blocked.stdout.contains("worker w1 blocked"), "\(blocked.stdout) \(blocked.stderr)")
+                _ = try farm.cli(["workers", "drain", "w2"])
+                #expect(try states() == ["w1": "blocked", "w2": "draining"])
+                let table = try farm.cli(["workers"]).stdout
+                #expect(table.contains("blocked") && table.contains("draining"), "\(table)")
+                for name in ["w1", "w2"] {
+                    let undone = try farm.cli(["workers", "unblock", name])
+                    #expect(undone.stdout.contains("worker \(name) unblocked: takes work again"), "\(undone.stdout)")
+                }
+                #expect(try states() == ["w1": "idle", "w2": "idle"])
+                let id = try farm.submit(farmPrompt, FarmHarness.smallJob)
+                try await farm.waitForJob(id)
+            }
+        }
     }
 }

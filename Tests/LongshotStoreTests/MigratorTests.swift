@@ -5,9 +5,9 @@ import Testing
 @Suite struct MigratorTests {
     @Test func farmSchemaAppliesOnceAndIsIdempotent() throws {
         let db = try PostgresConnection(try TestPostgres.freshDatabase())
-        #expect(try FarmSchema.migrate(db) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(try FarmSchema.migrate(db) == [1, 2, 3, 4, 5, 6, 7, 8])
         #expect(try FarmSchema.migrate(db) == [])
-        #expect(try Migrator(FarmSchema.migrations).appliedVersions(db) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(try Migrator(FarmSchema.migrations).appliedVersions(db) == [1, 2, 3, 4, 5, 6, 7, 8])
         let tables = try db.query(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
         ).rows.map { try $0.string(0) }
@@ -46,6 +46,6 @@ import Testing
             }
         }
         #expect(failures.value == [])
-        #expect(results.value.sorted { $0.count > $1.count } == [[1, 2, 3, 4, 5, 6, 7], [], [], []])
+        #expect(results.value.sorted { $0.count > $1.count } == [[1, 2, 3, 4, 5, 6, 7, 8], [], [], []])
     }
 }

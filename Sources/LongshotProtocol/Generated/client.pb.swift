@@ -84,8 +84,10 @@ public nonisolated enum Longshot_V1_WorkerAdminAction: SwiftProtobuf.Enum, Swift
   /// Finish current leases, take no new ones.
   case drain // = 1
 
-  /// Refuse the worker's requests until unblocked.
+  /// Take back the leases it holds (others render them) and give it none until unblocked.
   case block // = 2
+
+  /// Undo a drain or a block: it takes work again.
   case unblock // = 3
   case UNRECOGNIZED(Int)
 

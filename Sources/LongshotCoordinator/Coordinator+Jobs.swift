@@ -226,37 +226,65 @@ extension Coordinator {
         })
     }
 
+    /// A job's log: its events and its attempts' errors and log tails, oldest first. Workers are named as
+    /// `show` and `status` name them; an attempt is numbered within its window (or segment).
     func logs(_ r: Longshot_V1_GetLogs) async throws -> Longshot_V1_Response.OneOf_Body {
         let id = r.jobID
         let limit = r.tail == 0 ? 200 : Int(min(r.tail, 5000))
-        let found = try await database.run { store -> ([EventRecord], [AttemptRecord])? in
+        let found = try await database.run { store -> ([EventRecord], [AttemptRecord], [WorkerRecord])? in
             guard try store.job(id) != nil else { return nil }
-            return (try store.recentEvents(jobID: id, limit: limit), try store.attempts(jobID: id))
+            return (try store.recentEvents(jobID: id, limit: limit), try store.attempts(jobID: id), try store.listWorkers())
         }
-        guard let (events, attempts) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        guard let (events, attempts, workers) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        let names = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func named(_ text: String) -> String {
+            names.reduce(text) { text, worker in text.replacingOccurrences(of: worker.key, with: worker.value) }
+        }
         var lines: [Longshot_V1_LogLine] = events.map { e in
             .with {
                 $0.timeMs = e.time.milliseconds
-                $0.level = e.kind.contains("fail") ? "error" : "info"
+                $0.level = LogLevel.of(eventKind: e.kind)
                 $0.jobID = id
                 if let w = e.windowIndex { $0.window = UInt32(w) }
-                $0.message = "\(e.kind): \(e.message)"
+                $0.message = "\(e.kind): \(named(e.message))"
             }
         }
-        for a in attempts where a.error != nil || a.logTail != nil {
+        let numbered = Dictionary(grouping: attempts) { a in a.segmentIndex.map { -1 - $0 } ?? a.windowIndex ?? Int.min }
+            .values.flatMap { tries in tries.sorted { $0.id < $1.id }.enumerated().map { ($0.element, $0.offset + 1) } }
+        for (a, number) in numbered where a.error != nil || a.logTail != nil {
             lines.append(.with {
                 $0.timeMs = (a.endedAt ?? a.startedAt).milliseconds
-                $0.level = "error"
+                $0.level = LogLevel.of(outcome: a.outcome)
                 $0.jobID = id
                 if let w = a.windowIndex { $0.window = UInt32(w) }
-                $0.worker = a.workerID
-                let what = a.segmentIndex.map { "decode segment \($0) attempt" } ?? "attempt"
-                $0.message = "\(what) \(a.id) \(a.outcome.rawValue): \(a.error ?? "")" + (a.logTail.map { "\n\($0)" } ?? "")
+                $0.worker = names[a.workerID] ?? a.workerID
+                let what = a.segmentIndex.map { "decode segment \($0)" } ?? a.windowIndex.map { "window \($0)" } ?? "lease"
+                $0.message = "\(what) attempt \(number) \(a.outcome.rawValue): \(named(a.error ?? ""))" + (a.logTail.map { "\n\($0)" } ?? "")
             })
         }
         if r.hasWindow { lines = lines.filter { $0.hasWindow && $0.window == r.window } }
         lines.sort { $0.timeMs < $1.timeMs }
         return .logs(.with { $0.lines = Array(lines.suffix(limit)) })
+    }
+}
+
+/// The level of a job's log line.
+enum LogLevel {
+    /// Failures are errors; expiries and waits are warnings; the rest is information.
+    static func of(eventKind kind: String) -> String {
+        if kind.contains("fail") { return "error" }
+        if kind.contains("expired") || kind.contains("waiting") { return "warning" }
+        return "info"
+    }
+
+    /// A failed attempt is an error, an expired one a warning; a cancelled one (an operator's block, a
+    /// cancel, a rerun) is information.
+    static func of(outcome: AttemptOutcome) -> String {
+        switch outcome {
+        case .failed: "error"
+        case .expired: "warning"
+        case .cancelled, .done, .running: "info"
+        }
     }
 }
 

@@ -97,5 +97,25 @@ extension FarmTests {
                 try await farm.waitForJob(id)
             }
         }
+
+        @Test("logs name workers as status does; a block is information about the window's own attempt, not an error with a global id")
+        func logsNameWorkers() async throws {
+            try await withFarm("logs-names", workers: 1, engine: "synthetic") { farm in
+                let id = try farm.submit(farmPrompt, FarmHarness.smallJob + ["--engine", "synthetic", "--model", "60000"])
+                try await farm.waitUntil("a window to be leased", timeout: .seconds(30)) {
+                    try await farm.detail(id).windows.contains { $0.state == .leased }
+                }
+                _ = try farm.cli(["workers", "block", "w1"])
+                let logs = try farm.cli(["logs", id, "--json"])
+                let lines = try #require(try JSONSerialization.jsonObject(with: Data(logs.stdout.utf8)) as? [[String: Any]])
+                #expect(!logs.stdout.contains("w-"), "internal worker ids: \(logs.stdout)")
+                #expect(lines.contains { ($0["message"] as? String ?? "").contains("leased to w1") }, "\(logs.stdout)")
+                let block = try #require(lines.first { ($0["message"] as? String ?? "").contains("blocked by an operator") }, "\(logs.stdout)")
+                #expect(block["level"] as? String == "info" && block["worker"] as? String == "w1", "\(block)")
+                let window = try #require(block["window"] as? Int)
+                #expect(block["message"] as? String == "window \(window) attempt 1 cancelled: worker blocked by an operator", "\(block)")
+                _ = try await farm.client().cancel(id)
+            }
+        }
     }
 }

@@ -35,6 +35,11 @@ public struct ClusterEndpoint: Sendable, Equatable {
             (address, source) = (env, "LONGSHOT_COORDINATOR")
         } else if let manifest = try ClusterManifest.load(from: paths.manifest) {
             (address, source) = (manifest.coordinator, paths.manifest)
+            // The pid files tell at once what a call would take a timeout to find out.
+            guard PidFile(path: paths.pidFile("coordinator"), role: "coordinator").livePID != nil else {
+                throw LocalClusterError(
+                    "the local cluster in \(paths.root) is stopped (its coordinator is not running): `longshot up` starts it")
+            }
         } else {
             throw LocalClusterError(
                 "no coordinator: pass --coordinator tcp://HOST:7700, set LONGSHOT_COORDINATOR, or start a local cluster with `longshot up` (no cluster in \(paths.root))")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LongshotClient
 import LongshotCluster
+import LongshotTransport
 
 /// Where the coordinator is and the token to present, shared by every client command.
 struct ClusterOptions: ParsableArguments {
@@ -27,9 +28,14 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
-    /// A client for the resolved coordinator.
+    /// A client for the resolved coordinator. An address where nothing listens (connection refused) is
+    /// one line at once, not a timeout.
     func client(timeout: Duration = .seconds(10)) throws -> FarmClient {
         let endpoint = try endpoint()
+        if ConnectProbe.allRefused(endpoint.coordinator) {
+            throw fail(
+                "no coordinator at \(endpoint.coordinator) (connection refused; the address is from \(endpoint.coordinatorSource)): is it running? `longshot up` starts a local cluster")
+        }
         do {
             return try FarmClient(
                 address: endpoint.coordinator, token: endpoint.token, timeout: timeout, tls: try tls.settings() ?? endpoint.tls)

@@ -117,5 +117,21 @@ extension FarmTests {
                 _ = try await farm.client().cancel(id)
             }
         }
+
+        @Test("a coordinator address where nothing listens is one line at once (connection refused), not a 10 s timeout")
+        func refusedIsToldAtOnce() throws {
+            let scratch = try ScratchDirectory("longshot-refused")
+            defer { scratch.remove() }
+            let port = try FarmHarness.freePorts(1)[0]
+            let started = ContinuousClock.now
+            let status = try LongshotProcess.run(
+                ["status"], in: scratch.url,
+                environment: ["LONGSHOT_COORDINATOR": "tcp://127.0.0.1:\(port)", "LONGSHOT_TOKEN": FarmHarness.randomToken()],
+                timeout: .seconds(30))
+            #expect(ContinuousClock.now - started < .seconds(5), "it waited")
+            #expect(status.status != 0 && status.stderrLines.count == 1, "\(status.stderr)")
+            #expect(status.stderr.contains("no coordinator at tcp://127.0.0.1:\(port) (connection refused; the address is from LONGSHOT_COORDINATOR)"),
+                    "\(status.stderr)")
+        }
     }
 }

@@ -76,6 +76,16 @@ extension FarmTests {
             let connection = try PostgresConnection(database)
             #expect(try connection.query("SHOW fsync").first?.string(0) == "on")
             #expect(try connection.query("SHOW unix_socket_permissions").first?.string(0) == "0700")
+
+            // A stopped cluster is one line at once (its pid files), not a 10 s timeout.
+            let down = try LongshotProcess.run(["down", "--state-dir", state], in: scratch.url, timeout: .seconds(120))
+            #expect(down.status == 0, "\(down.stderr)")
+            let started = ContinuousClock.now
+            let status = try LongshotProcess.run(["status", "--state-dir", state], in: scratch.url, timeout: .seconds(30))
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(status.status != 0 && status.stderrLines.count == 1, "\(status.stderr)")
+            #expect(status.stderr.contains("the local cluster in \(state) is stopped (its coordinator is not running): `longshot up` starts it"),
+                    "\(status.stderr)")
         }
     }
 }

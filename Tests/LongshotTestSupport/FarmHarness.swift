@@ -40,7 +40,7 @@ public final class FarmHarness: @unchecked Sendable {
     public let listenAddresses: [(control: String, events: String)]
     public let leaseTTL: Int
     public let dataDirectory: URL
-    /// Extra arguments of every coordinator start (e.g. `--allow-external-engines`).
+    /// Extra arguments of every coordinator start (e.g. `--watchdog-seconds 3`).
     public let coordinatorArguments: [String]
     /// Set on top of ``environment`` for the coordinator (e.g. a PATH without Python).
     public let coordinatorEnvironment: [String: String]
@@ -149,7 +149,7 @@ public final class FarmHarness: @unchecked Sendable {
 
     /// Starts a worker and waits until it has registered. `prefix` runs it under another command
     /// (e.g. `ip netns exec NS`), which must exec the worker so the pid stays the worker's. `arguments` are
-    /// added to its command line (e.g. `--allow-external-engines`), `environment` to its environment.
+    /// added to its command line (e.g. `--watchdog-seconds 3`), `environment` to its environment.
     @discardableResult
     public func startWorker(
         _ name: String, engine: String = "procedural", slots: Int = 1, coordinator: String? = nil,

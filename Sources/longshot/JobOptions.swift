@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LongshotDiffusion
+import LongshotEngines
 import LongshotJob
 
 /// The options that describe a job, shared by `render` and `submit`.
@@ -35,7 +36,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "How windows are fused: codenoise (overlaps fused after every step; the default) or independent (each window alone, cross-faded at the end).")
     var fusion: String?
 
-    @Option(help: "The denoiser engine.")
+    @Option(help: "The denoiser engine: one built in (\(EngineEntry.Kind.allCases.map(\.rawValue).joined(separator: ", "))), a name from --engines, or for submit one the farm's workers offer (`longshot status` lists them).")
     var engine: String = JobSpec.defaults.engine
 
     @Option(help: "Engine model: a directory for dit, the command for external, milliseconds per step for synthetic.")

@@ -37,7 +37,7 @@ extension Longshot_V1_JobDetail {
     public var windowsDone: Int { windows.filter { $0.state == .done }.count }
 
     /// The `show --json` object. Stable keys: `id`, `state` (queued, running, stitching, encoding, succeeded,
-    /// failed, cancelled), `error` (null when none), `createdAt`, `updatedAt` (ISO-8601), `output {path, bytes}`
+    /// failed, cancelled), `error` (null when none), `waiting` (why no worker can take its work; null when one can), `createdAt`, `updatedAt` (ISO-8601), `output {path, bytes}`
     /// (null until encoded), `spec {...}`, `windowsDone`, `windowsTotal`, and `windows[] {index, firstFrame,
     /// frames, state (pending, leased, done, failed), attempts, worker (null if none), durationMs, digest, error}`;
     /// codenoise jobs also `groups[] {index, windows [first, last], state, worker, step, steps, checkpointStep,
@@ -54,6 +54,7 @@ extension Longshot_V1_JobDetail {
             },
             "slowestGroupStep": JSONText.orNull(groups.map { Int($0.step) }.min()),
             "id": id, "state": state.word, "error": JSONText.orNull(error.isEmpty ? nil : error),
+            "waiting": JSONText.orNull(waiting.isEmpty ? nil : waiting),
             "createdAt": JSONText.orNull(FarmTime.iso8601(ms: createdAtMs)),
             "updatedAt": JSONText.orNull(FarmTime.iso8601(ms: updatedAtMs)),
             "output": outputPath.isEmpty ? NSNull() : ["path": outputPath, "bytes": outputBytes] as [String: Any],
@@ -75,7 +76,7 @@ extension Longshot_V1_JobDetail {
         let s = spec
         var lines = [
             "job       \(id)",
-            "state     \(state.word)" + (error.isEmpty ? "" : ": \(error)"),
+            "state     \(state.word)" + (error.isEmpty ? "" : ": \(error)") + (waiting.isEmpty ? "" : " (waiting: \(waiting))"),
             "prompt    \(s.promptText.excerpt(100))",
             "video     \(String(format: "%g", s.durationSeconds)) s at \(s.fps) fps, \(s.width)x\(s.height), seed \(s.seed)",
             "render    \(s.engine)\(s.model.isEmpty || s.model == s.engine ? "" : " (\(s.model))"), \(s.steps) steps, shift \(String(format: "%g", s.shift)), window \(s.window) overlap \(s.overlap), \(s.fusion), priority \(s.priority)",

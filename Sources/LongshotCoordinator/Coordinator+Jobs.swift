@@ -92,11 +92,12 @@ extension Coordinator {
 
     func showJob(_ r: Longshot_V1_ShowJob) async throws -> Longshot_V1_Response.OneOf_Body {
         let id = r.jobID
-        let found = try await database.run { store -> (JobRecord, [WindowRecord], [AttemptRecord], [WorkerRecord], [GroupRecord])? in
+        let found = try await database.run { store -> (JobRecord, [WindowRecord], [AttemptRecord], [WorkerRecord], [GroupRecord], [String])? in
             guard let job = try store.job(id) else { return nil }
-            return (job, try store.windows(jobID: id), try store.attempts(jobID: id), try store.listWorkers(), try store.groups(jobID: id))
+            return (job, try store.windows(jobID: id), try store.attempts(jobID: id), try store.listWorkers(), try store.groups(jobID: id),
+                    try store.blockedWorkers(jobID: id))
         }
-        guard let (job, windows, attempts, workers, groups) = found else { throw RequestError(.notFound, "no job with id \(id)") }
+        guard let (job, windows, attempts, workers, groups, blocked) = found else { throw RequestError(.notFound, "no job with id \(id)") }
         /// A codenoise window is as far as its group: leased while the group is, by the group's worker.
         let groupOf = Dictionary(groups.flatMap { g in (g.firstWindow..<(g.firstWindow + g.windowCount)).map { ($0, g) } }, uniquingKeysWith: { a, _ in a })
         let names = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -113,6 +114,9 @@ extension Coordinator {
             $0.outputPath = job.outputPath ?? ""
             $0.outputBytes = UInt64(max(job.outputBytes ?? 0, 0))
             $0.owner = job.owner ?? ""
+            if let spec, [.queued, .running].contains(job.state), windows.contains(where: { $0.state == .pending }) {
+                $0.waiting = Self.waitingReason(engine: spec.engine, workers: workers, blockedForJob: Set(blocked)) ?? ""
+            }
             $0.windows = windows.map { w in
                 let group = groupOf[w.index]
                 let attempt = lastAttempt[group?.firstWindow ?? w.index]
@@ -290,4 +294,21 @@ enum LogLevel {
 
 extension Date {
     var milliseconds: Int64 { Int64(timeIntervalSince1970 * 1000) }
+}
+
+extension Coordinator {
+    /// Why no worker can take a job's pending work, or nil when one can: no live worker offers the
+    /// engine, or every one that does is drained, blocked, or blocked for this job.
+    static func waitingReason(engine: String, workers: [WorkerRecord], blockedForJob: Set<String>) -> String? {
+        let live = workers.filter { $0.state != .offline }
+        let offering = live.filter { $0.engine.split(separator: ",").contains(Substring(engine)) }
+        if offering.contains(where: { !$0.drain && !blockedForJob.contains($0.id) }) { return nil }
+        guard !offering.isEmpty else {
+            let offered = Set(live.flatMap { $0.engine.split(separator: ",").map(String.init) }).sorted()
+            let others = offered.isEmpty ? "no worker is live" : "the live workers offer \(offered.joined(separator: ", "))"
+            return "no live worker offers engine '\(engine)' (\(others)); the job waits until one joins"
+        }
+        let why = offering.map { w in "\(w.name) \(w.state == .blocked ? "blocked" : w.drain ? "draining" : "blocked for this job")" }
+        return "every worker offering engine '\(engine)' is unavailable (\(why.joined(separator: ", "))); the job waits until one takes work (`longshot workers unblock NAME`)"
+    }
 }

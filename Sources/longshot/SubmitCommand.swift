@@ -83,6 +83,7 @@ final class JobProgressBar: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastDone = -1
     private var lastState: Longshot_V1_JobState?
+    private var lastWaiting = ""
 
     func show(_ detail: Longshot_V1_JobDetail) {
         // Codenoise jobs advance step by step in groups: count the slowest group's steps.
@@ -94,6 +95,10 @@ final class JobProgressBar: @unchecked Sendable {
         if done != lastDone, detail.state != .queued || lastDone >= 0 {
             lastDone = done
             line.update(codenoise ? "steps (\(detail.groups.count) groups)" : "windows", done: done, total: total)
+        }
+        if detail.waiting != lastWaiting {
+            lastWaiting = detail.waiting
+            if !detail.waiting.isEmpty { note("waiting: \(detail.waiting)") }
         }
         if detail.state != lastState {
             lastState = detail.state

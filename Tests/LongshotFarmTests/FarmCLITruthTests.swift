@@ -133,5 +133,28 @@ extension FarmTests {
             #expect(status.stderr.contains("no coordinator at tcp://127.0.0.1:\(port) (connection refused; the address is from LONGSHOT_COORDINATOR)"),
                     "\(status.stderr)")
         }
+
+        @Test("a job no worker can take says why in show (and submit --wait), instead of waiting without a word")
+        func waitingSaysWhy() async throws {
+            try await withFarm("waiting", workers: 1, engine: "synthetic") { farm in
+                let id = try farm.submit(farmPrompt, FarmHarness.smallJob + ["--engine", "synthetic", "--model", "60000"])
+                try await farm.waitUntil("a window to be leased", timeout: .seconds(30)) {
+                    try await farm.detail(id).windows.contains { $0.state == .leased }
+                }
+                #expect(try farm.showJSON(id)["waiting"] is NSNull, "a worker can take the job's work")
+                _ = try farm.cli(["workers", "drain", "w1"])
+                let waiting = try #require(try farm.showJSON(id)["waiting"] as? String)
+                #expect(waiting == "every worker offering engine 'synthetic' is unavailable (w1 draining); the job waits until one takes work (`longshot workers unblock NAME`)")
+                #expect(try farm.cli(["show", id]).stdout.contains("(waiting: every worker offering engine 'synthetic'"))
+                farm.killWorker("w1")
+                try farm.startWorker("p1")  // offers procedural only
+                try await farm.waitUntil("w1 to be offline", timeout: .seconds(60), poll: .milliseconds(500)) {
+                    (try farm.showJSON(id)["waiting"] as? String)?.hasPrefix("no live worker offers engine 'synthetic'") == true
+                }
+                #expect(try farm.showJSON(id)["waiting"] as? String
+                    == "no live worker offers engine 'synthetic' (the live workers offer procedural); the job waits until one joins")
+                _ = try await farm.client().cancel(id)
+            }
+        }
     }
 }

@@ -455,6 +455,10 @@ public nonisolated struct Longshot_V1_JobDetail: Sendable {
   /// The credential name that submitted the job.
   public var owner: String = String()
 
+  /// Why a queued or running job makes no progress, when no worker can take its work (no live worker
+  /// offers its engine, or those that do are drained or blocked); empty otherwise.
+  public var waiting: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1356,7 +1360,7 @@ nonisolated extension Longshot_V1_WindowInfo: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0\u{1}owner\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0\u{1}owner\0\u{1}waiting\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1375,6 +1379,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.windows) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.groups) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.owner) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.waiting) }()
       default: break
       }
     }
@@ -1418,6 +1423,9 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if !self.owner.isEmpty {
       try visitor.visitSingularStringField(value: self.owner, fieldNumber: 11)
     }
+    if !self.waiting.isEmpty {
+      try visitor.visitSingularStringField(value: self.waiting, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1433,6 +1441,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if lhs.windows != rhs.windows {return false}
     if lhs.groups != rhs.groups {return false}
     if lhs.owner != rhs.owner {return false}
+    if lhs.waiting != rhs.waiting {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

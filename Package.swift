@@ -83,7 +83,7 @@ let package = Package(
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
                 "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder", "LongshotTensor",
-                "LongshotAuth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LongshotAuth", "LongshotProcedural", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests.

@@ -73,6 +73,22 @@ public enum PromptParser {
         return spec
     }
 
+    /// A warning for a prompt that names no shape this engine draws, so the video shows its default (one
+    /// white ball) whatever the prompt asks for; nil when the prompt names a shape.
+    public static func warning(for prompt: String) -> String? {
+        let words = tokenize(prompt)
+        guard !words.contains(where: { PromptVocabulary.shapes[$0] != nil }) else { return nil }
+        let unknown = parse(prompt).ignoredWords
+        let shown = prompt.count > 60 ? String(prompt.prefix(57)) + "..." : prompt
+        return "the procedural engine knows no shape in \"\(shown)\""
+            + (unknown.isEmpty ? "" : " (words it does not know: \(unknown.prefix(8).joined(separator: ", ")))")
+            + "; it draws its default, a white ball. Its shapes: "
+            + ShapeKind.allCases.map { kind in
+                let names = PromptVocabulary.shapes.filter { $0.value == kind && !$0.key.hasSuffix("s") }.keys.sorted()
+                return "\(kind.rawValue) (\(names.filter { $0 != kind.rawValue }.joined(separator: ", ")))"
+            }.joined(separator: ", ")
+    }
+
     /// Lowercased words of letters and digits; everything else separates.
     static func tokenize(_ text: String) -> [String] {
         text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)

@@ -63,6 +63,7 @@ struct RenderCommand: ParsableCommand {
             throw fail("\(error)")
         }
         if let caveat = EngineCatalog.caveat(for: pipeline.denoiser) { note(caveat) }
+        PromptWarnings.lines(for: spec).forEach(note)
         let bar = ProgressLine()
         let summary: RenderSummary
         do {

@@ -47,6 +47,7 @@ struct SubmitCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         if let output, let problem = OutputPath.problem(URL(fileURLWithPath: output)) { throw fail(problem) }
+        PromptWarnings.lines(for: spec).forEach(note)
         var wire = spec.wire
         wire.priority = Int32(clamping: priority)
         // What the user left unset, the coordinator fills from the engine's recommendations.

@@ -35,4 +35,17 @@ struct CommandLineTests {
         let version = try Self.run(["--version"])
         #expect(version.status == 0 && !version.stdout.isEmpty)
     }
+
+    @Test("a prompt with no shape the procedural engine knows is warned about before rendering; one it can draw is not")
+    func unknownPromptIsWarned() throws {
+        let tiny = ["--duration", "1", "--fps", "12", "--size", "64x48", "--steps", "2", "-o", "x.mp4"]
+        let dragon = try Self.run(["render", "a majestic dragon flying over a castle"] + tiny)
+        #expect(dragon.status == 0, "\(dragon.stderr)")
+        let warnings = dragon.stderrLines.filter { $0.hasPrefix("warning:") }
+        #expect(warnings.count == 1, "\(dragon.stderr)")
+        #expect(warnings.first?.contains("knows no shape in \"a majestic dragon flying over a castle\" (words it does not know: majestic, dragon, flying, castle); it draws its default, a white ball") == true,
+                "\(warnings)")
+        let ball = try Self.run(["render", "a red ball bouncing"] + tiny)
+        #expect(ball.status == 0 && !ball.stderr.contains("warning:"), "\(ball.stderr)")
+    }
 }

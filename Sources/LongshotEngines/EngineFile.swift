@@ -113,7 +113,7 @@ public enum EngineFile {
         do {
             file = try YAMLDecoder().decode(File.self, from: text)
         } catch {
-            throw JobSpecError("engines", "\(source): \(Storyboard.describe(error)); expected engines: {NAME: {kind: \(EngineEntry.Kind.allCases.map(\.rawValue).joined(separator: "|")), ...}}")
+            throw JobSpecError("engines", "\(source): \(Storyboard.describe(error, in: text)); expected engines: {NAME: {kind: \(EngineEntry.Kind.allCases.map(\.rawValue).joined(separator: "|")), ...}}")
         }
         let entries = file.engines.values.sorted { $0.name < $1.name }
         guard !entries.isEmpty else { throw JobSpecError("engines", "\(source) names no engine") }

@@ -30,10 +30,11 @@ public enum Storyboard {
         // YAML is a superset of JSON, so one decoder reads both.
         let decoder = YAMLDecoder()
         do {
-            if let file = try? decoder.decode(File.self, from: text) { return file.shots }
+            // `shots: [...]` or the list itself: the error is the one of the form the text has.
+            if (try? Yams.compose(yaml: text))??.mapping != nil { return try decoder.decode(File.self, from: text).shots }
             return try decoder.decode([Shot].self, from: text)
         } catch {
-            throw JobSpecError("storyboard", "\(source) is not a list of shots {start, end, prompt}: \(describe(error))")
+            throw JobSpecError("storyboard", "\(source) is not a list of shots {start, end, prompt}: \(describe(error, in: text))")
         }
     }
 
@@ -67,20 +68,52 @@ public enum Storyboard {
     }
 
     /// A decoding error as one line naming where in the file it is.
-    public static func describe(_ error: any Error) -> String {
+    /// A decoding error in one line, with the line (and column) of the YAML text where it is when known.
+    public static func describe(_ error: any Error, in text: String? = nil) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
-            return "missing '\(key.stringValue)' at \(path(context))"
+            return "\(where_(context, text))missing '\(key.stringValue)' at \(path(context))"
+        case DecodingError.dataCorrupted(let context) where context.underlyingError is YamlError:
+            return syntax(context.underlyingError as! YamlError)
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
             DecodingError.dataCorrupted(let context):
-            return "\(context.debugDescription) at \(path(context))"
+            return "\(where_(context, text))\(context.debugDescription) at \(path(context))"
+        case let error as YamlError:
+            return syntax(error)
         default:
             return "\(error)"
         }
+    }
+
+    /// A YAML syntax error: "line L, column C: what" (Yams says "L:C: error: what", then the text).
+    private static func syntax(_ error: YamlError) -> String {
+        let first = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+        let parts = first.split(separator: ":", maxSplits: 3).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 4, let line = Int(parts[0]), let column = Int(parts[1]) else { return "not YAML: \(first)" }
+        return "line \(line), column \(column): not YAML: \(parts[3].replacingOccurrences(of: "error: ", with: ""))"
+    }
+
+    /// "line L: " for the node at the error's coding path, found by composing the text; empty when unknown.
+    private static func where_(_ context: DecodingError.Context, _ text: String?) -> String {
+        guard let text, var node = try? Yams.compose(yaml: text) else { return "" }
+        for key in context.codingPath {
+            if let index = key.intValue, let item = node.sequence?[safe: index] {
+                node = item
+            } else if let value = node.mapping?[Node(key.stringValue)] {
+                node = value
+            } else {
+                break
+            }
+        }
+        return node.mark.map { "line \($0.line): " } ?? ""
     }
 
     private static func path(_ context: DecodingError.Context) -> String {
         let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         return p.isEmpty ? "the top level" : p
     }
+}
+
+extension Node.Sequence {
+    subscript(safe index: Int) -> Node? { index >= 0 && index < count ? self[index] : nil }
 }

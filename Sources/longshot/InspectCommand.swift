@@ -23,13 +23,27 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    /// `a-b,c-d` as frame ranges (inclusive), each part checked.
+    static func parseSeams(_ text: String) throws -> [Range<Int>] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard bounds.count == 2, let first = bounds[0], let last = bounds[1], first >= 0, last >= first else {
+                throw fail("seams: '\(part)' is not a frame range FIRST-LAST (0 <= FIRST <= LAST), e.g. --seams 18-23,42-47")
+            }
+            return first..<(last + 1)
+        }
+    }
+
     func run() throws {
+        let explicit = try seams.map(Self.parseSeams)
         let result: SeamInspection.Result
         do {
-            result = try SeamInspection.inspect(
-                URL(fileURLWithPath: video), seams: seams.map(Provenance.parseRanges))
+            result = try SeamInspection.inspect(URL(fileURLWithPath: video), seams: explicit)
         } catch {
             throw fail("\(error)")
+        }
+        if let explicit, let past = explicit.first(where: { $0.upperBound > result.frames }) {
+            throw fail("seams: range \(past.lowerBound)-\(past.upperBound - 1) is past the video's end (its \(result.frames) frames are 0-\(result.frames - 1))")
         }
         let r = result.report
         if json {

@@ -55,6 +55,20 @@ struct StoryboardTests {
         #expect(throws: JobSpecError.self) { try Storyboard.parse("just some words") }
     }
 
+    @Test("YAML errors keep their line numbers: a wrong value, a missing key, broken syntax, in either form")
+    func errorsNameTheLine() throws {
+        let cases: [(String, String)] = [
+            ("shots:\n  - start: 0\n    end: 5\n    prompt: a ball\n  - start: 5\n    end: soon\n    prompt: a box\n",
+             "line 6: Expected to decode Double but found Scalar instead. at .shots[1].end"),
+            ("- start: 0\n  end: 5\n  prompt: a ball\n- start: 5\n  prompt: a box\n", "line 4: missing 'end' at [1]"),
+            ("shots:\n  - start: 0\n    end: 5\n    prompt: \"a ball\n", "line 5, column 1: not YAML: scanner: while scanning a quoted scalar in line 4, column 13"),
+        ]
+        for (text, expected) in cases {
+            let error = try #require(throws: JobSpecError.self) { try Storyboard.parse(text, source: "board.yaml") }
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
+    }
+
     static let a = Shot(start: 0, end: 2, prompt: "a red ball")
     static let b = Shot(start: 2, end: 4, prompt: "a blue box")
     static let c = Shot(start: 4, end: 6, prompt: "a green ring")

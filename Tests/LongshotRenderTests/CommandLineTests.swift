@@ -48,4 +48,22 @@ struct CommandLineTests {
         let ball = try Self.run(["render", "a red ball bouncing"] + tiny)
         #expect(ball.status == 0 && !ball.stderr.contains("warning:"), "\(ball.stderr)")
     }
+
+    @Test("inspect --seams: a malformed range and a range past the video's end are one line each")
+    func inspectChecksSeams() throws {
+        let scratch = try ScratchDirectory("longshot-inspect")
+        defer { scratch.remove() }
+        let video = scratch.file("v.mp4").path
+        let render = try LongshotProcess.run(
+            ["render", "a red ball", "--duration", "2", "--fps", "12", "--size", "64x48", "--steps", "2", "-o", video], in: scratch.url)
+        try #require(render.status == 0, "\(render.stderr)")
+        let past = try LongshotProcess.run(["inspect", video, "--seams", "2-5,900-950"], in: scratch.url)
+        #expect(past.status != 0 && past.stderrLines == ["longshot: error: seams: range 900-950 is past the video's end (its 24 frames are 0-23)"],
+                "\(past.stderr)")
+        let malformed = try LongshotProcess.run(["inspect", video, "--seams", "5-x"], in: scratch.url)
+        #expect(malformed.status != 0 && malformed.stderrLines.count == 1 && malformed.stderr.contains("seams: '5-x' is not a frame range"),
+                "\(malformed.stderr)")
+        let fine = try LongshotProcess.run(["inspect", video, "--seams", "2-5"], in: scratch.url)
+        #expect(fine.status == 0, "\(fine.stderr)")
+    }
 }

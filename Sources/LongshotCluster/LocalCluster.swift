@@ -179,8 +179,14 @@ public struct LocalCluster: Sendable {
             }
             progress("\(name): \(members.last!.action.rawValue) (pid \(members.last!.pid ?? 0))")
         }
+        let wanted = members.dropFirst().map(\.name)
+        // Workers beyond the number asked for (a smaller --workers than last time) stop, as `down` stops them.
+        let extra = paths.workerNames().filter { (Int($0.dropFirst("worker-".count)) ?? 0) > options.workers }
+        for member in await stop(extra.map { PidFile(path: paths.pidFile($0), role: "worker") }, grace: .seconds(30), progress: progress) {
+            members.append(member)
+        }
         if options.workers > 0, let joined = await waitForWorkers(
-            members.dropFirst().map(\.name), manifest: manifest, token: token, tls: clientTLS, timeout: .seconds(15))
+            wanted, manifest: manifest, token: token, tls: clientTLS, timeout: .seconds(15))
         {
             status = joined
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LongshotCluster
 import LongshotStore
 import LongshotTestSupport
 import Testing
@@ -66,6 +67,16 @@ extension FarmTests {
             #expect(again.status == 0 && (again.stdout + again.stderr).contains("restarting it"), "\(again.stdout) \(again.stderr)")
             let newPID = try String(contentsOfFile: state + "/run/worker-1.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(newPID != workerPID)
+
+            // A smaller --workers stops the workers beyond it.
+            let two = try LongshotProcess.run(["up", "--workers", "2", "--state-dir", state], in: scratch.url, timeout: .seconds(120))
+            #expect(two.status == 0, "\(two.stderr)")
+            let secondPID = try #require(pid_t(try String(contentsOfFile: state + "/run/worker-2.pid", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let one = try LongshotProcess.run(["up", "--workers", "1", "--state-dir", state], in: scratch.url, timeout: .seconds(120))
+            #expect(one.status == 0 && (one.stdout + one.stderr).contains("worker-2: stopped"), "\(one.stdout) \(one.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: state + "/run/worker-2.pid"))
+            #expect(!ProcessProbe.isAlive(secondPID), "worker-2 (pid \(secondPID)) exited")
             let manifest = try #require(try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: state + "/cluster.json"))) as? [String: Any])
             let postgres = try #require(manifest["postgresDirectory"] as? String)

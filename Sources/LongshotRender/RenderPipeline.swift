@@ -33,9 +33,11 @@ public struct RenderPipeline: Sendable {
         case .codenoise:
             let models = try clock.measure(.prepare) { try prepareModels(progress: progress) }
             let initial = noise(frames: 0..<plan.latentFrames)
+            // Both modes count window steps, so the bar means the same whichever runs.
+            let count = windows.count
             return try clock.measure(.engine) {
                 try CoDenoiser(fuser: fuser, schedule: schedule).run(initial: initial, models: models) { step in
-                    progress(RenderProgress(stage: .engine, done: step, total: spec.steps))
+                    progress(RenderProgress(stage: .engine, done: step * count, total: spec.steps * count, unit: "window steps"))
                 }
             }
         case .independent:
@@ -44,7 +46,8 @@ public struct RenderPipeline: Sendable {
             let results = try clock.measure(.engine) {
                 try concurrentMap(windows.count) { i in
                     let out = try renderer.render(window: i)
-                    progress(RenderProgress(stage: .engine, done: counter.increment(), total: windows.count))
+                    progress(RenderProgress(
+                        stage: .engine, done: counter.increment() * spec.steps, total: windows.count * spec.steps, unit: "window steps"))
                     return out
                 }
             }
@@ -61,7 +64,7 @@ public struct RenderPipeline: Sendable {
         let fused = try latents(clock: &clock, progress: progress)
         try fusedLatents(fused)
         let written = try VideoFinisher(plan: plan, denoiser: denoiser).write(latents: fused, to: output) { done, total in
-            progress(RenderProgress(stage: .encode, done: done, total: total))
+            progress(RenderProgress(stage: .encode, done: done, total: total, unit: "frames"))
         }
         clock.add(.decode, written.decode)
         clock.add(.encode, written.encode)
@@ -78,7 +81,7 @@ public struct RenderPipeline: Sendable {
         let counter = Counter()
         return try concurrentMap(count) { i in
             let model = try denoiser.prepare(window: plan.request(window: i))
-            progress(RenderProgress(stage: .prepare, done: counter.increment(), total: count))
+            progress(RenderProgress(stage: .prepare, done: counter.increment(), total: count, unit: "windows"))
             return model
         }
     }

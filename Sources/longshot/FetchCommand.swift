@@ -24,7 +24,7 @@ struct FetchCommand: AsyncParsableCommand {
         let bar = ProgressLine()
         let bytes = try await farmCall {
             try await VideoDownload.fetch(jobID: job, client: client, to: output) { done, total in
-                bar.update("fetch", done: Int(done >> 10), total: Int(max(total, done) >> 10))
+                bar.update("fetch", done: Int(done >> 10), total: Int(max(total, done) >> 10), unit: "KiB")
             }
         }
         print("wrote \(output) (\(bytes) bytes)")

@@ -67,7 +67,7 @@ struct RenderCommand: ParsableCommand {
         let bar = ProgressLine()
         let summary: RenderSummary
         do {
-            summary = try pipeline.render(to: url, progress: { p in bar.update(p.stage.rawValue, done: p.done, total: p.total) }) {
+            summary = try pipeline.render(to: url, progress: { p in bar.update(p.stage.rawValue, done: p.done, total: p.total, unit: p.unit) }) {
                 fused in
                 guard let saveLatents else { return }
                 try LatentsFile.write(pipeline: pipeline, fused: fused, to: saveLatents)

@@ -87,15 +87,18 @@ final class JobProgressBar: @unchecked Sendable {
     private var lastWaiting = ""
 
     func show(_ detail: Longshot_V1_JobDetail) {
-        // Codenoise jobs advance step by step in groups: count the slowest group's steps.
-        let codenoise = !detail.groups.isEmpty
-        let total = max(codenoise ? Int(detail.spec.steps) : detail.windows.count, 1)
+        // Window steps in both fusion modes (as `render` counts): codenoise groups advance all their
+        // windows a step at a time, independent windows count once done.
+        let steps = max(Int(detail.spec.steps), 1)
+        let total = max(detail.windows.count * steps, 1)
         let pastRendering = [.stitching, .encoding, .succeeded].contains(detail.state)
-        let progress = codenoise ? Int(detail.groups.map(\.step).min() ?? 0) : detail.windowsDone
+        let progress =
+            detail.groups.isEmpty
+            ? detail.windowsDone * steps : detail.groups.reduce(0) { $0 + Int($1.step) * Int($1.windowCount) }
         let done = pastRendering ? total : min(progress, total)
         if done != lastDone, detail.state != .queued || lastDone >= 0 {
             lastDone = done
-            line.update(codenoise ? "steps (\(detail.groups.count) groups)" : "windows", done: done, total: total)
+            line.update("render", done: done, total: total, unit: "window steps")
         }
         if detail.waiting != lastWaiting {
             lastWaiting = detail.waiting

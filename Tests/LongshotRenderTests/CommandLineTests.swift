@@ -66,4 +66,17 @@ struct CommandLineTests {
         let fine = try LongshotProcess.run(["inspect", video, "--seams", "2-5"], in: scratch.url)
         #expect(fine.status == 0, "\(fine.stderr)")
     }
+
+    @Test("render's progress counts window steps in both fusion modes and tells the time left", arguments: ["codenoise", "independent"])
+    func progressCountsWindowSteps(fusion: String) throws {
+        let result = try Self.run(
+            ["render", "a red ball", "--duration", "4", "--fps", "12", "--size", "64x48", "--steps", "8", "--window", "8", "--overlap", "2",
+             "--fusion", fusion, "-o", "x.mp4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let engine = result.stderrLines.filter { $0.hasPrefix("engine: ") }
+        let last = try #require(engine.last)
+        let total = try #require(Int(last.dropFirst("engine: ".count).split(separator: "/")[0]))
+        #expect(total % 8 == 0 && total >= 16 && last.hasPrefix("engine: \(total)/\(total) window steps (100%)"), "\(engine)")
+        #expect(engine.contains { $0.hasSuffix(" left") && $0.contains(", about ") }, "\(engine)")
+    }
 }

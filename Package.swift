@@ -11,6 +11,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Operations (issue 11): metrics in Prometheus's format, served over HTTP.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Already built for Hummingbird; the dashboard names its own header fields.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // Built for Hummingbird too: the coordinator, workers and HTTP server run as services of a ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         // C libraries at the edge.
@@ -65,16 +74,37 @@ let package = Package(
             name: "LongshotCoordinator",
             dependencies: [
                 "LongshotStore", "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotRender",
-                "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo", "LongshotAuth",
+                "LongshotDigest", "LongshotPlanning", "LongshotDiffusion", "LongshotVideo", "LongshotAuth", "LongshotMetrics",
+                "LongshotLogging", .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
             name: "LongshotWorker",
             dependencies: [
                 "LongshotTransport", "LongshotProtocol", "LongshotWire", "LongshotJob", "LongshotEngines",
                 "LongshotDiffusion", "LongshotNoise", "LongshotDigest", "LongshotRender", "LongshotClient", "LongshotExternal",
+                "LongshotMetrics", "LongshotVideo", "LongshotLogging", .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "LongshotClient", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotWire"]),
         .target(name: "LongshotCluster", dependencies: ["LongshotStore", "LongshotClient", "LongshotTransport", "LongshotAuth"]),
+
+        // Operations: the farm's metrics (swift-metrics, exported by swift-prometheus) and its HTTP server.
+        .target(name: "LongshotLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "LongshotMetrics",
+            dependencies: [.product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(
+            name: "LongshotHTTP",
+            dependencies: [
+                "LongshotMetrics", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .target(
+            name: "LongshotDashboard",
+            dependencies: [
+                "LongshotProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
 
         // The executable only parses arguments and wires modules together.
         .executableTarget(
@@ -83,7 +113,8 @@ let package = Package(
                 "LongshotRender", "LongshotJob", "LongshotDiffusion", "LongshotVideo", "LongshotEngines",
                 "LongshotWire", "LongshotProtocol", "LongshotTransport", "LongshotStore", "LongshotCoordinator",
                 "LongshotWorker", "LongshotClient", "LongshotCluster", "LongshotDiT", "LongshotTextEncoder", "LongshotTensor",
-                "LongshotAuth", "LongshotProcedural", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LongshotAuth", "LongshotProcedural", "LongshotMetrics", "LongshotHTTP", "LongshotDashboard", "LongshotLogging", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Tests.

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   pkg-config libnng-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libpq-dev postgresql libopenblas-dev protobuf-compiler ffmpeg iproute2 procps openssl
+  systemd  # systemd-analyze and the stock units, for ops/check-deploy.sh (slim images leave systemd out)
+  chromium  # the dashboard's browser test (FarmTests/dashboard), headless
 )
 
 missing=()
@@ -37,5 +39,19 @@ fi
 if ! python3 -c "import numpy" >/dev/null 2>&1; then
   echo "installing: numpy (pip)" >&2
   pip=(python3 -m pip install --quiet numpy)
+  "${pip[@]}" || "${pip[@]}" --break-system-packages
+fi
+
+# prometheus-client's text-format parser for the metrics tests (the exposition is checked by Prometheus's own parser).
+if ! python3 -c "import prometheus_client.parser" >/dev/null 2>&1; then
+  echo "installing: prometheus-client (pip)" >&2
+  pip=(python3 -m pip install --quiet prometheus-client)
+  "${pip[@]}" || "${pip[@]}" --break-system-packages
+fi
+
+# kubernetes-validate for ops/check-deploy.sh: the manifests in deploy/kubernetes against Kubernetes's own schemas, offline.
+if ! python3 -c "import kubernetes_validate" >/dev/null 2>&1; then
+  echo "installing: kubernetes-validate (pip)" >&2
+  pip=(python3 -m pip install --quiet kubernetes-validate)
   "${pip[@]}" || "${pip[@]}" --break-system-packages
 fi

@@ -23,6 +23,9 @@ public struct ClusterManifest: Codable, Sendable, Equatable {
     public var engines: String?
     /// Whether the coordinator speaks mutual TLS (`up --tls`; certificates in `STATE/tls/`).
     public var tls: Bool?
+    /// The coordinator's HTTP address (`/metrics`, `/healthz`, `/readyz`), always on 127.0.0.1 at the
+    /// control port + 2, e.g. `http://127.0.0.1:7702`.
+    public var http: String?
 
     public init(
         coordinator: String, events: String, listen: String, eventsListen: String, database: String,

@@ -3,10 +3,11 @@ import LongshotProtocol
 
 /// Typed client calls: each sends one request and returns the reply it expects.
 extension FarmClient {
-    /// Submits a job; returns its id.
-    public func submit(_ spec: Longshot_V1_JobSpec) async throws -> String {
+    /// Submits a job (to call `notifyURL` with its end state); returns its id.
+    public func submit(_ spec: Longshot_V1_JobSpec, notifyURL: String = "") async throws -> String {
         var request = Longshot_V1_SubmitJob()
         request.spec = spec
+        request.notifyURL = notifyURL
         guard case .jobSubmitted(let reply) = try await call(.submitJob(request)) else { throw unexpected("SubmitJob") }
         return reply.jobID
     }

@@ -68,6 +68,7 @@ extension Longshot_V1_EventKind {
         case .workerJoined: "worker-joined"
         case .workerLost: "worker-lost"
         case .log: "log"
+        case .preview: "preview"
         case .unspecified, .UNRECOGNIZED: "event"
         }
     }

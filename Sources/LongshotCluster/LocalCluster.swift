@@ -142,7 +142,7 @@ public struct LocalCluster: Sendable {
                 arguments: [
                     "coordinator", "--listen", manifest.listen, "--events", manifest.eventsListen, "--database",
                     manifest.database, "--data-dir", paths.data,
-                ] + tlsArguments("coordinator"),
+                ] + (manifest.http.map { ["--http", String($0.dropFirst("http://".count))] } ?? []) + tlsArguments("coordinator"),
                 environment: coordinatorEnvironment, logPath: paths.logFile("coordinator"))
             try coordinatorPID.write(pid)
             members.append(Member(name: "coordinator", pid: pid, action: .started))
@@ -264,6 +264,7 @@ public struct LocalCluster: Sendable {
             engine: options.engine ?? previous?.engine ?? "procedural", workers: options.workers,
             engines: options.engines.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? (options.engine == nil ? previous?.engines : nil))
         manifest.tls = tls ? true : nil
+        manifest.http = "http://127.0.0.1:\(port + 2)"
         return manifest
     }
 

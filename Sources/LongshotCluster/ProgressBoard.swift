@@ -88,6 +88,6 @@ extension Longshot_V1_Event {
             "state": JSONText.orNull(jobState == .unspecified ? nil : jobState.word), "step": Int(step), "steps": Int(steps),
             "windowsDone": Int(windowsDone), "windowsTotal": Int(windowsTotal),
             "worker": JSONText.orNull(worker.isEmpty ? nil : worker), "message": message,
-        ]
+        ].merging(kind == .preview ? ["group": group] : [:]) { a, _ in a }
     }
 }

@@ -26,11 +26,11 @@ extension Longshot_V1_Request.OneOf_Body {
     var allowedRoles: Set<Role> {
         switch self {
         case .registerWorker, .heartbeat, .acquireLease, .renewLease, .reportProgress, .reportResult, .reportFailure,
-            .stepExchange, .saveCheckpoint:
+            .stepExchange, .saveCheckpoint, .reportPreview:
             return [.worker]
         case .getStatus: return [.worker, .client, .admin]
         case .workerAdmin: return [.admin]
-        case .submitJob, .listJobs, .showJob, .rerun, .cancel, .deleteJob, .fetchVideo, .getLogs, .watchEvents:
+        case .submitJob, .listJobs, .showJob, .rerun, .cancel, .deleteJob, .fetchVideo, .getLogs, .watchEvents, .getPreview:
             return [.client, .admin]
         }
     }
@@ -47,6 +47,7 @@ extension Longshot_V1_Request.OneOf_Body {
         case .reportFailure: "report failures"
         case .stepExchange: "exchange steps"
         case .saveCheckpoint: "save checkpoints"
+        case .reportPreview: "send previews"
         case .getStatus: "read the status"
         case .workerAdmin: "drain, block or unblock workers"
         case .submitJob: "submit jobs"
@@ -58,6 +59,7 @@ extension Longshot_V1_Request.OneOf_Body {
         case .fetchVideo: "fetch videos"
         case .getLogs: "read logs"
         case .watchEvents: "watch events"
+        case .getPreview: "read previews"
         }
     }
 
@@ -70,6 +72,7 @@ extension Longshot_V1_Request.OneOf_Body {
         case .reportFailure(let r): r.leaseID
         case .stepExchange(let r): r.leaseID
         case .saveCheckpoint(let r): r.leaseID
+        case .reportPreview(let r): r.leaseID
         default: nil
         }
     }

@@ -23,7 +23,7 @@ extension Coordinator {
                 error is PostgresError
                 ? "PostgreSQL: \(error)" : "data directory \(config.dataDirectory.path): no space left on device"
             let message = "out of disk space while finishing (\(place)); the job keeps its windows and finishes once space is freed"
-            log.error("job \(id): \(message)")
+            log.error("job \(id): \(message)", metadata: ["job.id": "\(id)"])
             _ = try? await database.run { try $0.appendEvent(jobID: id, kind: "job.waiting_for_space", message: message) }
             await publish(.make(.log, job: id, message))
         }

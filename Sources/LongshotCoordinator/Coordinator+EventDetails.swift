@@ -37,7 +37,7 @@ extension Coordinator {
         return counts
     }
 
-    private func workerName(holding lease: String) async -> String? {
+    func workerName(holding lease: String) async -> String? {
         if let known = eventDetails.withLock({ $0.leaseWorkers[lease] }) { return known }
         guard let name = try? await database.run({ try $0.leaseHolderName(leaseID: lease) }) else { return nil }
         eventDetails.withLock { details in

@@ -20,7 +20,7 @@ extension Coordinator {
         guard finishing.withLock({ $0.insert(jobID).inserted }) else { return }
         if let traffic = await board.drop(job: jobID) {
             let message = "the step barrier relayed \(traffic.bytes) bytes of halos and evidence over \(traffic.steps) steps (\(traffic.bytesPerStep) bytes per step)"
-            log.info("job \(jobID): \(message)")
+            log.info("job \(jobID): \(message)", metadata: ["job.id": "\(jobID)"])
             _ = try? await database.run { try $0.appendEvent(jobID: jobID, kind: "job.exchange", message: message) }
         }
         Task.detached { [self] in
@@ -46,14 +46,14 @@ extension Coordinator {
                 try await finish(job)
                 return
             } catch let error as PostgresError where error.isConnectionFailure {
-                log.error("job \(id): finishing interrupted, the database is unavailable (\(error)); the sweep will finish it when it is back")
+                log.error("job \(id): finishing interrupted, the database is unavailable (\(error)); the sweep will finish it when it is back", metadata: ["job.id": "\(id)"])
                 return
             } catch where Self.isOutOfSpace(error) {
                 await waitForSpace(id, error)
                 return
             } catch {
                 if isStopped {
-                    log.error("job \(id): finishing failed while the coordinator stops: \(error); the next coordinator finishes it")
+                    log.error("job \(id): finishing failed while the coordinator stops: \(error); the next coordinator finishes it", metadata: ["job.id": "\(id)"])
                     return
                 }
                 if attempt >= attempts {
@@ -62,7 +62,7 @@ extension Coordinator {
                 }
                 let pause = config.finishRetryBackoff * (1 << min(attempt - 1, 16))
                 let message = "finish attempt \(attempt) of \(attempts) failed (retrying in \(pause)): \(error)"
-                log.error("job \(id): \(message)")
+                log.error("job \(id): \(message)", metadata: ["job.id": "\(id)"])
                 _ = try? await database.run { try $0.appendEvent(jobID: id, kind: "job.finish_failed", message: message) }
                 await publish(.make(.log, job: id, message))
                 try? await Task.sleep(for: pause)
@@ -75,7 +75,7 @@ extension Coordinator {
     /// cancelled). Its windows stay done: `longshot rerun JOB --failed` (no window to render) finishes it again.
     private func failFinishing(_ id: String, attempts: Int, error: any Error) async {
         let reason = "stitching/encoding failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error)"
-        log.error("job \(id): \(reason)")
+        log.error("job \(id): \(reason)", metadata: ["job.id": "\(id)"])
         let changed = try? await database.run {
             try $0.setJobState(id, .failed, error: reason, from: [.queued, .running, .stitching, .encoding])
         }
@@ -162,7 +162,7 @@ extension Coordinator {
         guard done else { return }
         outOfSpace.withLock { _ = $0.remove(id) }
         jobs.forget(jobID: id)
-        log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)")
+        log.info("job \(id) succeeded: \(output.path) (\(data.count) bytes, \(videos.count) segments)", metadata: ["job.id": "\(id)"])
         await publishState(id, .succeeded, "succeeded: \(data.count) bytes")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LongshotDigest
 import LongshotJob
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 import LongshotWire
@@ -30,6 +31,7 @@ extension Coordinator {
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         let info = Self.groupInfo(plan: plan, job: lease.jobID, index: lease.groupIndex, first: lease.firstWindow, count: lease.windowCount, leasedAt: Date())
         groupLeases.withLock { $0[lease.leaseID] = info }
+        FarmMetrics.leaseGranted("group")
         await publish(.make(
             .windowLeased, job: lease.jobID, window: lease.firstWindow,
             "group \(lease.groupIndex) (windows \(info.windows.lowerBound)-\(info.windows.upperBound - 1)) leased from step \(lease.checkpointStep) (attempt \(lease.attempt))"),
@@ -78,7 +80,7 @@ extension Coordinator {
         return info
     }
 
-    private func requireGroup(_ leaseID: String) async throws -> GroupLeaseInfo {
+    func requireGroup(_ leaseID: String) async throws -> GroupLeaseInfo {
         guard let info = try await currentGroup(leaseID) else {
             throw RequestError(.leaseLost, "group lease \(leaseID) is no longer yours (expired, cancelled, rerun or rolled back): drop the work")
         }
@@ -113,7 +115,7 @@ extension Coordinator {
         }
         let differing = await board.post(job: info.jobID, step: step, evidence: r.evidence, pieces: r.pieces)
         if !differing.isEmpty {
-            log.error("job \(info.jobID) step \(step): group \(info.index) reposted windows \(differing) with different bits (a nondeterministic engine); the first post is kept")
+            log.error("job \(info.jobID) step \(step): group \(info.index) reposted windows \(differing) with different bits (a nondeterministic engine); the first post is kept", metadata: ["job.id": "\(info.jobID)"])
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(min(max(r.waitMs, 1), 10_000)))
         let need: StepBoard.Need
@@ -122,7 +124,11 @@ extension Coordinator {
         case .halo: need = .pieces(info.neighbours)
         default: throw RequestError(.invalidArgument, "step exchange without a phase")
         }
-        switch await board.collect(job: info.jobID, step: step, need: need, until: deadline) {
+        FarmMetrics.bytes(r.pieces.reduce(0) { $0 + $1.latents.data.count }, "halos")
+        let waitStarted = ContinuousClock.now
+        let collected = await board.collect(job: info.jobID, step: step, need: need, until: deadline)
+        FarmMetrics.stepBarrierWait(ContinuousClock.now - waitStarted)
+        switch collected {
         case .evidence(let all): return .stepExchanged(.with { $0.ready = true; $0.evidence = all })
         case .pieces(let pieces): return .stepExchanged(.with { $0.ready = true; $0.pieces = pieces })
         case nil: break
@@ -169,6 +175,7 @@ extension Coordinator {
             $0.jobID = info.jobID
             $0.windowIndex = UInt32(info.windows.lowerBound)
             $0.message = "group \(info.index): step \(r.step)/\(r.steps)"
+            $0.group = true
             $0.step = r.step
             $0.steps = r.steps
         }, lease: r.leaseID)
@@ -199,6 +206,8 @@ extension Coordinator {
         groupLeases.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         switch outcome {
         case .committed:
+            FarmMetrics.windowDone(after: .milliseconds(duration), kind: "group")
+            FarmMetrics.bytes(latents.count * 4, "results")
             await publish(.make(.windowDone, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) done"), lease: r.leaseID)
             await finishIfComplete(jobID: info.jobID)
             return .ack(.with { $0.message = "committed" })
@@ -216,8 +225,9 @@ extension Coordinator {
             try $0.failGroupLease(leaseID: r.leaseID, error: r.error, logTail: r.logTail, backoff: backoff)
         }
         groupLeases.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        FarmMetrics.attemptFailed("group")
         if let info {
-            log.info("job \(info.jobID) group \(info.index) failed: \(r.error)")
+            log.info("job \(info.jobID) group \(info.index) failed: \(r.error)", metadata: ["job.id": "\(info.jobID)"])
             await publish(.make(.windowFailed, job: info.jobID, window: info.windows.lowerBound, "group \(info.index) failed: \(r.error)"), lease: r.leaseID)
             if case .retrying(let at) = failure.outcome { events.publishWorkAvailable("job \(info.jobID) group \(info.index) retry", at: at) }
         }

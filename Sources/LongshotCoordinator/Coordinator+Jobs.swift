@@ -1,5 +1,6 @@
 import Foundation
 import LongshotJob
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 import LongshotWire
@@ -14,6 +15,7 @@ extension Coordinator {
         } catch {
             throw RequestError(.invalidArgument, error.description)
         }
+        let notify = try checkNotifyURL(r.notifyURL)
         let (reports, offered) = try await database.run { store in (try store.liveOffers(engine: engine), try store.liveEngineNames()) }
         guard let offer = reports.lazy.compactMap({ try? Longshot_V1_EngineOffer(jsonString: $0) }).first else {
             let known = offered.isEmpty ? "no worker is connected" : "the live workers offer \(offered.joined(separator: ", "))"
@@ -51,9 +53,10 @@ extension Coordinator {
         let priority = Int(r.spec.priority)
         _ = try await database.run {
             try $0.insertJob(
-                id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts, owner: caller.identity.name)
+                id: id, spec: json, priority: priority, windows: spans, maxAttempts: maxAttempts, owner: caller.identity.name,
+                notifyURL: notify)
         }
-        log.info("job \(id) submitted by \(caller.identity): \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)")
+        log.info("job \(id) submitted by \(caller.identity): \(spec.videoFrames) frames, \(spans.count) windows, engine \(spec.engine)", metadata: ["job.id": "\(id)"])
         await publish(.make(.jobSubmitted, job: id, "submitted: \(spans.count) windows"))
         events.publishWorkAvailable("job \(id) submitted")
         return .jobSubmitted(.with { $0.jobID = id })
@@ -114,6 +117,7 @@ extension Coordinator {
             $0.outputPath = job.outputPath ?? ""
             $0.outputBytes = UInt64(max(job.outputBytes ?? 0, 0))
             $0.owner = job.owner ?? ""
+            $0.previews = previews.list(job: job.id)
             if let spec, [.queued, .running].contains(job.state), windows.contains(where: { $0.state == .pending }) {
                 $0.waiting = Self.waitingReason(engine: spec.engine, workers: workers, blockedForJob: Set(blocked)) ?? ""
             }
@@ -191,7 +195,7 @@ extension Coordinator {
         let id = r.jobID
         guard let job = try await database.run({ try $0.job(id) }) else { throw RequestError(.notFound, "no job with id \(id)") }
         try caller.mayChange(job, "cancel")
-        log.info("job \(id) cancelled by \(caller.identity)")
+        log.info("job \(id) cancelled by \(caller.identity)", metadata: ["job.id": "\(id)"])
         let changed = try await database.run { try $0.cancel(jobID: id) }
         await board.drop(job: id)
         jobs.forget(jobID: id)
@@ -222,6 +226,7 @@ extension Coordinator {
             }
             data = Data(stored)
         }
+        FarmMetrics.bytes(data.count, "video")
         return .videoChunk(.with {
             $0.data = data
             $0.offset = offset

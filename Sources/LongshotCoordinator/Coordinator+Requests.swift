@@ -1,4 +1,6 @@
 import Foundation
+import LongshotLogging
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 
@@ -7,6 +9,10 @@ extension Coordinator {
     /// become an error reply, and the coordinator keeps serving.
     func handle(_ bytes: Data) async -> Data {
         let response: Longshot_V1_Response
+        var kind = "unparsed"
+        defer {
+            if case .error(let e)? = response.body { FarmMetrics.request(kind, outcome: e.code.metricName) } else { FarmMetrics.request(kind, outcome: "ok") }
+        }
         do {
             let header: Longshot_V1_Header
             do {
@@ -28,6 +34,7 @@ extension Coordinator {
             }
             guard let body = request.body else { throw RequestError(.invalidArgument, "the request has no body") }
             let caller = try await authorize(body, header: header, identity: identity)
+            kind = body.metricName
             response = Longshot_V1_Response(body: try await route(body, caller))
         } catch let error as RequestError {
             response = .error(error.code, error.message.oneLine)
@@ -56,6 +63,7 @@ extension Coordinator {
         case .reportFailure(let r): return try await reportFailure(r)
         case .stepExchange(let r): return try await stepExchange(r)
         case .saveCheckpoint(let r): return try await saveCheckpoint(r)
+        case .reportPreview(let r): return try await reportPreview(r)
         case .submitJob(let r): return try await submit(r, caller)
         case .getStatus: return try await status()
         case .listJobs(let r): return try await listJobs(r)
@@ -63,6 +71,7 @@ extension Coordinator {
         case .rerun(let r): return try await rerun(r, caller)
         case .cancel(let r): return try await cancel(r, caller)
         case .deleteJob(let r): return try await deleteJob(r, caller)
+        case .getPreview(let r): return try await getPreview(r)
         case .fetchVideo(let r): return try await fetchVideo(r)
         case .getLogs(let r): return try await logs(r)
         case .workerAdmin(let r): return try await workerAdmin(r)
@@ -82,19 +91,22 @@ struct RequestError: Error {
     }
 }
 
-extension String {
-    /// The text on one line: control characters (a newline in a lease id or a worker's name, say) escaped,
-    /// so a request cannot make a reply or a log line say more than one thing.
-    var oneLine: String {
-        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
-        var out = ""
-        for scalar in unicodeScalars {
-            if scalar.properties.generalCategory == .control {
-                out += scalar == "\n" ? "\\n" : scalar == "\t" ? "\\t" : "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+extension Longshot_V1_Request.OneOf_Body {
+    /// The request's name in metrics: the body's case (`acquireLease`, `submitJob`, ...).
+    var metricName: String { String(String(describing: self).prefix { $0 != "(" }) }
+}
+
+extension Longshot_V1_ErrorCode {
+    /// The code's name in metrics (`unauthenticated`, `leaseLost`, ...).
+    var metricName: String { String(describing: self) }
+}
+
+extension Coordinator {
+    /// Answers a request made in this process (the dashboard's), exactly as one from the control socket:
+    /// the same credential checks, limits and errors.
+    public func answer(_ body: Longshot_V1_Request.OneOf_Body, token: String) async -> Longshot_V1_Response {
+        let request = Longshot_V1_Request(token: token, body: body)
+        guard let bytes = try? request.serializedData() else { return .error(.internal, "cannot encode the request") }
+        return (try? Longshot_V1_Response(serializedBytes: await handle(bytes))) ?? .error(.internal, "unreadable reply")
     }
 }

@@ -16,7 +16,7 @@ extension Coordinator {
             throw RequestError(.conflict, "job \(id) changed while it was being deleted (rerun?); look at it and try again")
         }
         removeLocalCopies(of: id)
-        log.info("job \(id) (\(job.state.rawValue)) deleted by \(caller.identity)")
+        log.info("job \(id) (\(job.state.rawValue)) deleted by \(caller.identity)", metadata: ["job.id": "\(id)"])
         return .ack(.with { $0.message = "deleted \(id) (\(job.state.rawValue)) with its video and logs" })
     }
 
@@ -31,7 +31,7 @@ extension Coordinator {
                     // A job rerun meanwhile has not ended: it stays.
                     guard try await database.run({ try $0.deleteEndedJob(id) }) else { continue }
                     removeLocalCopies(of: id)
-                    log.info("job \(id) deleted: it ended more than \(retention) ago (--job-retention)")
+                    log.info("job \(id) deleted: it ended more than \(retention) ago (--job-retention)", metadata: ["job.id": "\(id)"])
                 }
             } catch {
                 log.error("job retention: \(error)")
@@ -43,6 +43,7 @@ extension Coordinator {
     /// Forgets what this coordinator holds of a deleted job: its cached plan and its video file.
     private func removeLocalCopies(of id: String) {
         jobs.forget(jobID: id)
+        previews.drop(job: id)
         outOfSpace.withLock { _ = $0.remove(id) }
         let file = config.dataDirectory.appendingPathComponent("jobs", isDirectory: true).appendingPathComponent("\(id).mp4")
         try? FileManager.default.removeItem(at: file)

@@ -1,5 +1,6 @@
 import Foundation
 import LongshotDigest
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 import LongshotWire
@@ -15,6 +16,7 @@ extension Coordinator {
         guard let lease = try await database.run({ try $0.acquireSegmentLease(workerID: workerID, ttl: ttl) }) else { return nil }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         let latents = lease.latents.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        FarmMetrics.leaseGranted("segment")
         await publish(.make(.log, job: lease.jobID, "segment \(lease.index) leased (attempt \(lease.attempt))"), lease: lease.leaseID)
         return try .with {
             $0.leaseID = lease.leaseID
@@ -46,6 +48,7 @@ extension Coordinator {
         guard let jobID = try await database.run({ try $0.completeSegment(leaseID: r.leaseID, video: video, digest: digest, model: r.modelName) }) else {
             throw RequestError(.leaseLost, "lease \(r.leaseID) expired before its segment arrived: discarded")
         }
+        FarmMetrics.bytes(video.count, "segments")
         await publish(.make(.log, job: jobID, "segment \(segment.index) encoded (\(video.count) bytes)"))
         await finishIfComplete(jobID: jobID)
         return .ack(.with { $0.message = "committed" })

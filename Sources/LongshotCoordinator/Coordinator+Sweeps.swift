@@ -1,4 +1,5 @@
 import Foundation
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 
@@ -32,5 +33,17 @@ extension Coordinator {
         }
         let ready = try await database.run { try $0.jobsReadyToFinish() }
         for id in ready { await finishIfComplete(jobID: id) }
+        if config.metrics { try await recordQueueMetrics() }
+    }
+
+    /// Jobs, windows and workers by state, as gauges (with `--http`; three counting queries a second).
+    private func recordQueueMetrics() async throws {
+        let (jobs, windows, workers) = try await database.run { store in
+            (try store.jobStateCounts(), try store.windowStateCounts(), try store.listWorkers())
+        }
+        FarmMetrics.jobs(Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, jobs[$0] ?? 0) }))
+        FarmMetrics.windows(Dictionary(uniqueKeysWithValues: WindowState.allCases.map { ($0.rawValue, windows[$0] ?? 0) }))
+        let byState = Dictionary(grouping: workers, by: \.state).mapValues(\.count)
+        FarmMetrics.workers(Dictionary(uniqueKeysWithValues: WorkerState.allCases.map { ($0.rawValue, byState[$0] ?? 0) }))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LongshotDigest
 import LongshotJob
+import LongshotMetrics
 import LongshotProtocol
 import LongshotStore
 import LongshotWire
@@ -57,6 +58,7 @@ extension Coordinator {
         }
         let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
         leaseWindows.withLock { $0[lease.leaseID] = (lease.jobID, lease.windowIndex) }
+        FarmMetrics.leaseGranted("window")
         await publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"), lease: lease.leaseID)
         return .leaseGranted(.with {
             $0.leaseID = lease.leaseID
@@ -130,6 +132,8 @@ extension Coordinator {
         leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
         switch outcome {
         case .committed:
+            FarmMetrics.windowDone(after: .milliseconds(duration), kind: "window")
+            FarmMetrics.bytes(bytes.count, "results")
             await publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"), lease: r.leaseID)
             await finishIfComplete(jobID: window.jobID)
             return .ack(.with { $0.message = "committed" })
@@ -149,6 +153,7 @@ extension Coordinator {
             try $0.failLease(leaseID: r.leaseID, error: r.error, logTail: r.logTail, backoff: backoff)
         }
         leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
+        FarmMetrics.attemptFailed("window")
         if let window {
             let what: String
             switch failure.outcome {
@@ -158,7 +163,7 @@ extension Coordinator {
             case .windowFailed: what = "attempts used up: the job failed"
             case .staleLease: what = "lease was no longer current"
             }
-            log.info("job \(window.jobID) window \(window.index) failed: \(r.error) (\(what))")
+            log.info("job \(window.jobID) window \(window.index) failed: \(r.error) (\(what))", metadata: ["job.id": "\(window.jobID)"])
             await publish(.make(.windowFailed, job: window.jobID, window: window.index, "window \(window.index) failed: \(r.error); \(what)"), lease: r.leaseID)
         }
         return .ack(Longshot_V1_Ack())

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import LongshotLogging
 import LongshotProtocol
 import LongshotStore
 import LongshotTransport
@@ -14,7 +16,7 @@ public final class Coordinator: Sendable {
     let database: DatabasePool
     let events: EventBus
     let jobs = JobCatalog()
-    let log: CoordinatorLog
+    let log: Logger
     let startedAt = Date()
     let finishing = Mutex<Set<String>>([])
     /// Jobs whose finish ran out of disk space (told once each; see ``waitForSpace(_:_:)``).
@@ -33,6 +35,8 @@ public final class Coordinator: Sendable {
     let leaseHolders = Mutex<[String: String]>([:])
     /// The codenoise step barrier (in memory; a restart rolls groups back to their checkpoint floor).
     let board = StepBoard()
+    /// The newest preview of each window or group (memory only; see ``PreviewStore``).
+    let previews = PreviewStore()
     private let server: Mutex<RepServer?> = Mutex(nil)
     /// Held while this coordinator is the active one on its database.
     let leader: LeaderLock
@@ -41,7 +45,7 @@ public final class Coordinator: Sendable {
     /// Connects to PostgreSQL (waiting for it), applies migrations and opens the event socket.
     public init(config: CoordinatorConfig) throws {
         self.config = config
-        self.log = CoordinatorLog()
+        self.log = Logger(label: "coordinator") { label in FarmLogHandler(label: label, format: config.logFormat, level: config.logLevel) }
         try Self.checkWritable(config.dataDirectory)
         database = try DatabasePool(
             url: config.databaseURL, size: config.databaseConnections, connectFor: config.databaseRetry,
@@ -82,7 +86,7 @@ public final class Coordinator: Sendable {
         // coordinator's memory: resume those jobs from the floor, before any worker is answered.
         let rolledBack = try await database.run { try $0.rollBackRunningGroups(reason: "the coordinator restarted") }
         for (job, step) in rolledBack {
-            log.info("job \(job): codenoise groups resume from their common checkpoint at step \(step)")
+            log.info("job \(job): codenoise groups resume from their common checkpoint at step \(step)", metadata: ["job.id": "\(job)"])
         }
         let repServer = try RepServer(
             listen: config.listen, contexts: config.contexts, options: TransportOptions(tls: config.tls),
@@ -95,6 +99,7 @@ public final class Coordinator: Sendable {
             group.addTask { try await repServer.run() }
             group.addTask { await self.sweepLoop() }
             if let retention = config.jobRetention { group.addTask { await self.retentionLoop(retention) } }
+            group.addTask { await self.webhookLoop() }
             group.addTask { try await self.holdLeadership() }
             try await group.next()
             group.cancelAll()
@@ -114,16 +119,6 @@ public final class Coordinator: Sendable {
     var isStopped: Bool { stopped.load(ordering: .relaxed) }
     /// True once `stop()` was called.
     public var isStoppedPublic: Bool { isStopped }
-}
-
-/// The coordinator's log: timestamped lines on standard error.
-struct CoordinatorLog: Sendable {
-    func info(_ message: String) { write("info", message) }
-    func error(_ message: String) { write("error", message) }
-    private func write(_ level: String, _ message: String) {
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(level) coordinator \(message.oneLine)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
 }
 
 /// Why a coordinator cannot start, in one line.

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import LongshotAuth
+import LongshotLogging
 import LongshotTransport
 
 /// How a coordinator runs.
@@ -34,6 +36,8 @@ public struct CoordinatorConfig: Sendable {
     public var finishAttempts: Int = 3
     /// The pause after the first failed finish; doubles with each further one (1 s, 2 s, ...).
     public var finishRetryBackoff: Duration = .seconds(1)
+    /// Record metrics (queue gauges every sweep): set when the coordinator serves `/metrics`.
+    public var metrics = false
     /// How long a job whose finish ran out of disk space waits before the sweep tries it again.
     public var outOfSpaceRetry: Duration = .seconds(5)
     /// Failures of one worker on one job after which it is blocked for that job.
@@ -67,6 +71,15 @@ public struct CoordinatorConfig: Sendable {
     public var leadershipPoll: Duration = .milliseconds(500)
     /// At most this many connections at once; further ones are closed as they arrive.
     public var maxConnections: Int = 1024
+    /// How the coordinator's log lines look, and the least severe level written.
+    public var logFormat: LogFormat = .text
+    public var logLevel: Logger.Level = .info
+    /// URLs called with every job's end state (`--webhook`).
+    public var webhooks: [String] = []
+    /// Prefixes a job's own webhook URL (`submit --notify`) must start with; empty: jobs may name none.
+    public var webhookAllow: [String] = []
+    /// When set, each call carries `X-Longshot-Signature: sha256=HMAC-SHA256(secret, body)`.
+    public var webhookSecret: [UInt8]?
 
     public init(
         listen: String, events: String, databaseURL: String, dataDirectory: URL, credentials: Credentials, version: String

@@ -1,3 +1,4 @@
+import LongshotMetrics
 import LongshotStore
 import Synchronization
 
@@ -21,6 +22,14 @@ final class DatabasePool: Sendable {
 
     func run<T: Sendable>(_ body: @Sendable (FarmStore) throws -> T) async throws -> T {
         let i = next.add(1, ordering: .relaxed).newValue
-        return try await members[i % members.count].run(body)
+        let started = ContinuousClock.now
+        do {
+            let value = try await members[i % members.count].run(body)
+            FarmMetrics.database(ContinuousClock.now - started, failed: false)
+            return value
+        } catch {
+            FarmMetrics.database(ContinuousClock.now - started, failed: true)
+            throw error
+        }
     }
 }

@@ -24,11 +24,12 @@ public struct WindowRenderer: Sendable {
             firstFrame: frames.lowerBound, frames: frames.count, channels: l.channels, height: l.height, width: l.width)
     }
 
-    /// Runs every step on window `index`; `progress` sees the step just finished and may throw to stop.
-    public func render(window index: Int, progress: (Int) throws -> Void = { _ in }) throws -> [Float] {
+    /// Runs every step on window `index`; `progress` sees the step just finished and may throw to stop;
+    /// `tap` gets the predictions it asks for (previews).
+    public func render(window index: Int, tap: PredictionTap? = nil, progress: (Int) throws -> Void = { _ in }) throws -> [Float] {
         let window = plan.windows.windows[index]
         let model = try denoiser.prepare(window: plan.request(window: index))
         let schedule = FlowSchedule(steps: plan.spec.steps, shift: plan.spec.shift)
-        return try sampleWindow(model, initial: noise(frames: window.frames), schedule: schedule, progress: progress)
+        return try sampleWindow(model, initial: noise(frames: window.frames), schedule: schedule, tap: tap, progress: progress)
     }
 }

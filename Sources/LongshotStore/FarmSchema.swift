@@ -5,7 +5,7 @@
 /// job, each worker's session); version 6 finished videos in the database and pruned window results. All times come from the database clock (`now()`), so several coordinators agree.
 public enum FarmSchema {
     /// Every migration of the farm schema, in order.
-    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    public static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     /// Brings a database up to the current schema (see ``Migrator``).
     @discardableResult
@@ -254,5 +254,51 @@ public enum FarmSchema {
             "ALTER TABLE workers ADD COLUMN blocked boolean NOT NULL DEFAULT false",
             "ALTER TABLE workers DROP CONSTRAINT workers_state_check",
             "ALTER TABLE workers ADD CONSTRAINT workers_state_check CHECK (state IN ('idle', 'busy', 'draining', 'blocked', 'offline'))",
+        ])
+
+    static let v9 = Migration(
+        version: 9, name: "webhooks",
+        statements: [
+            // A job's own webhook (SubmitJob.notify_url), called with its end state.
+            "ALTER TABLE jobs ADD COLUMN notify_url text",
+            // Calls to make, kept until delivered or given up, so a coordinator restart loses none.
+            """
+            CREATE TABLE notifications (
+                id bigserial PRIMARY KEY,
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                url text NOT NULL,
+                payload text NOT NULL,
+                attempts int NOT NULL DEFAULT 0,
+                next_at timestamptz NOT NULL DEFAULT now(),
+                delivered_at timestamptz,
+                gave_up boolean NOT NULL DEFAULT false,
+                last_error text,
+                created_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX notifications_due ON notifications (next_at) WHERE delivered_at IS NULL AND NOT gave_up",
+            // Every change of a job to an end state, whichever code path made it, in the same transaction:
+            // the coordinator turns each into its calls (and deletes it), so none is missed.
+            """
+            CREATE TABLE job_endings (
+                id bigserial PRIMARY KEY,
+                job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                state text NOT NULL,
+                ended_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE FUNCTION longshot_job_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO job_endings (job_id, state) VALUES (NEW.id, NEW.state);
+                RETURN NEW;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER jobs_ended AFTER UPDATE OF state ON jobs FOR EACH ROW
+            WHEN (NEW.state IN ('succeeded', 'failed', 'cancelled') AND OLD.state IS DISTINCT FROM NEW.state)
+            EXECUTE FUNCTION longshot_job_ended()
+            """,
         ])
 }

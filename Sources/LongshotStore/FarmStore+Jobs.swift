@@ -13,7 +13,8 @@ extension FarmStore {
     /// - Throws: ``PostgresError`` (unique violation for a duplicate id, invalid JSON, …).
     @discardableResult
     public func insertJob(
-        id: String, spec: String, priority: Int = 0, windows: [WindowSpan], maxAttempts: Int = 3, owner: String? = nil
+        id: String, spec: String, priority: Int = 0, windows: [WindowSpan], maxAttempts: Int = 3, owner: String? = nil,
+        notifyURL: String? = nil
     )
         throws -> JobRecord
     {
@@ -21,10 +22,10 @@ extension FarmStore {
         return try transaction { db in
             let job = try db.query(
                 """
-                INSERT INTO jobs (id, spec, priority, window_count, frames, owner)
-                VALUES ($1, $2::jsonb, $3::int, $4::int, $5::int, $6)
+                INSERT INTO jobs (id, spec, priority, window_count, frames, owner, notify_url)
+                VALUES ($1, $2::jsonb, $3::int, $4::int, $5::int, $6, $7)
                 RETURNING \(JobRecord.columns)
-                """, [.text(id), .text(spec), .int(priority), .int(windows.count), .int(frames), .optional(owner)])
+                """, [.text(id), .text(spec), .int(priority), .int(windows.count), .int(frames), .optional(owner), .optional(notifyURL)])
             try db.query(
                 """
                 INSERT INTO windows (job_id, index, first_frame, frame_count, max_attempts)

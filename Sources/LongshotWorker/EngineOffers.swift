@@ -1,9 +1,11 @@
 import Foundation
+import Logging
 import LongshotDiffusion
 import LongshotDigest
 import LongshotEngines
 import LongshotExternal
 import LongshotJob
+import LongshotMetrics
 import LongshotProtocol
 import LongshotWire
 
@@ -13,7 +15,7 @@ enum EngineOffers {
     /// The frame size engines are probed at: a multiple of every spatial factor and patch in use.
     static let probe = 256
 
-    static func load(_ roster: EngineRoster, log: WorkerLog) async throws -> [Longshot_V1_EngineOffer] {
+    static func load(_ roster: EngineRoster, log: Logger) async throws -> [Longshot_V1_EngineOffer] {
         var offers: [Longshot_V1_EngineOffer] = []
         for entry in roster.entries {
             var spec = JobSpec.defaults
@@ -35,6 +37,7 @@ enum EngineOffers {
                 layout: layout, unit: denoiser.latentUnit, defaults: denoiser.defaults)
             offer.residentBytes = UInt64(external?.residentBytes ?? 0)
             log.info("engine \(entry.name): \(denoiser.modelName) loaded in \(ContinuousClock.now - started)")
+            FarmMetrics.engineLoaded(entry.name, after: ContinuousClock.now - started)
             offers.append(offer)
         }
         return offers

@@ -1,8 +1,11 @@
 import Foundation
+import Logging
 import LongshotDiffusion
 import LongshotDigest
 import LongshotEngines
 import LongshotJob
+import LongshotLogging
+import LongshotMetrics
 import LongshotNoise
 import LongshotProtocol
 import LongshotRender
@@ -15,9 +18,13 @@ import Synchronization
 struct GroupRunner: Sendable {
     let lease: Longshot_V1_LeaseGranted
     let client: CoordinatorLink
-    let log: WorkerLog
+    let log: Logger
+    /// The worker's last log lines, sent with a failure report.
+    let tail: LogTail
     let ttl: Duration
     let engines: EngineRoster
+    /// How often to send a preview (nil: never).
+    let previewInterval: Duration?
     /// Asked to take a group of the job nobody holds (the barrier cannot complete without it).
     let adopt: @Sendable (_ jobID: String) -> Void
     /// How long one barrier request waits at the coordinator before it is asked again.
@@ -30,6 +37,9 @@ struct GroupRunner: Sendable {
         let started = ContinuousClock.now
         let job = lease.jobID
         let name = "group \(lease.groupIndex)"
+        var log = self.log
+        log[metadataKey: "job.id"] = "\(job)"
+        log[metadataKey: "group.index"] = "\(lease.groupIndex)"
         do {
             let spec = try JobSpec(wire: lease.job)
             let denoiser = try engines.denoiser(for: spec)
@@ -62,8 +72,12 @@ struct GroupRunner: Sendable {
             var clock = GroupClock()
             var saving: Task<Void, any Error>?
             defer { saving?.cancel() }
+            let previews = previewInterval.map {
+                PreviewSender(leaseID: id, client: client, plan: plan, denoiser: denoiser, frames: frames, interval: $0)
+            }
             while stepper.step < spec.steps {
                 if renewal.isRevoked { throw LeaseStop.revoked }
+                let stepStarted = ContinuousClock.now
                 let step = stepper.step
                 let current = stepper
                 var evidence: [Double]?
@@ -106,6 +120,11 @@ struct GroupRunner: Sendable {
                     }
                 }
                 let done = stepper.step
+                FarmMetrics.step(ContinuousClock.now - stepStarted, engine: spec.engine)
+                if let previews, previews.wants(done) {
+                    let before = current.latents, after = stepper.latents, schedule = stepper.schedule
+                    previews.send(done) { schedule.prediction(before: before, after: after, step: step) }
+                }
                 if done % every == 0, done < spec.steps, ContinuousClock.now - lastCheckpoint >= minInterval {
                     lastCheckpoint = .now
                     // Uploaded while the next steps run; one at a time, in order.
@@ -141,16 +160,18 @@ struct GroupRunner: Sendable {
             let elapsed = ContinuousClock.now - started
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
             log.info("job \(job) \(name): done in \(elapsed) (\(clock)), result uploaded")
+            FarmMetrics.workerLease("done", kind: "group")
         } catch LeaseStop.revoked {
             log.info("job \(job) \(name): dropped, the lease was taken back")
         } catch let error as FarmCallError where error.isLeaseLost {
             log.info("job \(job) \(name): dropped: \(error.message)")
         } catch {
             log.error("job \(job) \(name) failed: \(error)")
+            FarmMetrics.workerLease("failed", kind: "group")
             let failure = Longshot_V1_ReportFailure.with {
                 $0.leaseID = id
                 $0.error = "\(error)"
-                $0.logTail = log.tail()
+                $0.logTail = tail.text()
             }
             _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
         }

@@ -1,3 +1,5 @@
+import Logging
+import LongshotLogging
 import LongshotProtocol
 import Synchronization
 
@@ -7,7 +9,7 @@ final class LeaseRenewal: Sendable {
     let revoked = Atomic<Bool>(false)
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    init(leaseID id: String, client: CoordinatorLink, log: WorkerLog, ttl: Duration) {
+    init(leaseID id: String, client: CoordinatorLink, log: Logger, ttl: Duration) {
         // The task holds `self` until `cancel()` ends it.
         let task = Task { [self] in
             while !Task.isCancelled {
@@ -35,7 +37,7 @@ final class LeaseRenewal: Sendable {
 /// Ends a lease whose work threw: dropped when the coordinator took the lease back, discarded when it
 /// refused the result as no longer current, otherwise reported failed with the worker's last log lines
 /// (`what` names the work in the log, e.g. "job J window 3").
-func settleFailedLease(_ error: any Error, leaseID: String, what: String, client: CoordinatorLink, log: WorkerLog) async {
+func settleFailedLease(_ error: any Error, leaseID: String, what: String, client: CoordinatorLink, log: Logger, tail: LogTail) async {
     switch error {
     case LeaseStop.revoked:
         log.info("\(what): dropped, the lease was taken back")
@@ -46,7 +48,7 @@ func settleFailedLease(_ error: any Error, leaseID: String, what: String, client
         let failure = Longshot_V1_ReportFailure.with {
             $0.leaseID = leaseID
             $0.error = "\(error)"
-            $0.logTail = log.tail()
+            $0.logTail = tail.text()
         }
         _ = try? await client.callRetrying(.reportFailure(failure), for: .seconds(60))
     }

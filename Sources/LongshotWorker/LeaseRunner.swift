@@ -1,7 +1,10 @@
 import Foundation
+import Logging
 import LongshotDigest
 import LongshotEngines
 import LongshotJob
+import LongshotLogging
+import LongshotMetrics
 import LongshotProtocol
 import LongshotRender
 import LongshotWire
@@ -18,10 +21,14 @@ enum LeaseStop: Error {
 struct LeaseRunner: Sendable {
     let lease: Longshot_V1_LeaseGranted
     let client: CoordinatorLink
-    let log: WorkerLog
+    let log: Logger
+    /// The worker's last log lines, sent with a failure report.
+    let tail: LogTail
     let ttl: Duration
     /// Models loaded by earlier leases of this worker.
     let engines: EngineRoster
+    /// How often to send a preview (nil: never).
+    let previewInterval: Duration?
 
     func run() async {
         let id = lease.leaseID
@@ -31,6 +38,9 @@ struct LeaseRunner: Sendable {
 
         let started = ContinuousClock.now
         let job = lease.jobID, index = Int(lease.windowIndex)
+        var log = self.log
+        log[metadataKey: "job.id"] = "\(job)"
+        log[metadataKey: "window.index"] = "\(index)"
         do {
             let spec = try JobSpec(wire: lease.job)
             let denoiser = try engines.denoiser(for: spec)
@@ -41,9 +51,18 @@ struct LeaseRunner: Sendable {
             }
             log.info("job \(job) window \(index): rendering \(window.count) latent frames, \(spec.steps) steps")
             let progressClient = client
+            let lastStep = Mutex(ContinuousClock.now)
+            let previews = previewInterval.map {
+                PreviewSender(leaseID: id, client: client, plan: renderer.plan, denoiser: denoiser, frames: window.frames, interval: $0)
+            }
             let latents = try await onThread(name: "window-\(index)") {
-                try renderer.render(window: index) { step in
+                try renderer.render(window: index, tap: previews?.tap) { step in
                     if renewal.isRevoked { throw LeaseStop.revoked }
+                    let stepTime = lastStep.withLock { last -> Duration in
+                        defer { last = .now }
+                        return ContinuousClock.now - last
+                    }
+                    FarmMetrics.step(stepTime, engine: spec.engine)
                     let due = lastProgress.withLock { last -> Bool in
                         guard ContinuousClock.now - last > .milliseconds(250) || step == spec.steps else { return false }
                         last = .now
@@ -68,8 +87,9 @@ struct LeaseRunner: Sendable {
             let elapsed = ContinuousClock.now - started
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
             log.info("job \(job) window \(index): done in \(elapsed), result uploaded")
+            FarmMetrics.workerLease("done", kind: "window")
         } catch {
-            await settleFailedLease(error, leaseID: id, what: "job \(job) window \(index)", client: client, log: log)
+            await settleFailedLease(error, leaseID: id, what: "job \(job) window \(index)", client: client, log: log, tail: tail)
         }
     }
 }

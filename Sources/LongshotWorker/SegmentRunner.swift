@@ -1,8 +1,11 @@
 import Foundation
+import Logging
 import LongshotDiffusion
 import LongshotDigest
 import LongshotEngines
 import LongshotJob
+import LongshotLogging
+import LongshotMetrics
 import LongshotProtocol
 import LongshotRender
 import LongshotWire
@@ -13,7 +16,9 @@ import LongshotWire
 struct SegmentRunner: Sendable {
     let lease: Longshot_V1_LeaseGranted
     let client: CoordinatorLink
-    let log: WorkerLog
+    let log: Logger
+    /// The worker's last log lines, sent with a failure report.
+    let tail: LogTail
     let ttl: Duration
     let engines: EngineRoster
 
@@ -22,6 +27,9 @@ struct SegmentRunner: Sendable {
         let renewal = LeaseRenewal(leaseID: id, client: client, log: log, ttl: ttl)
         defer { renewal.cancel() }
         let job = lease.jobID, index = Int(lease.segmentIndex)
+        var log = self.log
+        log[metadataKey: "job.id"] = "\(job)"
+        log[metadataKey: "segment.index"] = "\(index)"
         let started = ContinuousClock.now
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("longshot-segment-\(UUID().uuidString).mp4")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -52,7 +60,7 @@ struct SegmentRunner: Sendable {
             try await client.callRetrying(.reportResult(result), for: .seconds(300))
             log.info("job \(job) segment \(index): encoded in \(ContinuousClock.now - started) (\(video.count) bytes), uploaded")
         } catch {
-            await settleFailedLease(error, leaseID: id, what: "job \(job) segment \(index)", client: client, log: log)
+            await settleFailedLease(error, leaseID: id, what: "job \(job) segment \(index)", client: client, log: log, tail: tail)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import LongshotProtocol
 import LongshotTransport
 import Synchronization
@@ -88,7 +89,7 @@ final class WorkNotifications: Sendable {
     /// which costs a busy farm's coordinator and workers real CPU. Connected while idle, closed when busy.
     /// NNG redials on its own when the coordinator restarts; anything missed (a notification sent just
     /// before the subscription was up, or while the coordinator was away) is covered by polling.
-    func listen(to address: String, tls: TLSSettings?, log: WorkerLog) async {
+    func listen(to address: String, tls: TLSSettings?, log: Logger) async {
         var subscriber: SubSocket?
         var announced = false
         var warned = false

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import LongshotEngines
+import LongshotLogging
 import LongshotTransport
 
 /// How a worker joins a cluster.
@@ -20,6 +22,12 @@ public struct WorkerConfig: Sendable {
     /// When the coordinator has answered nothing for this long, `onWatchdog` runs (the command restarts the
     /// process in place: NNG 1.5.2 can wedge a process's sockets for good after a peer died). nil: never.
     public var watchdog: Duration? = .seconds(120)
+    /// How often a lease sends the dashboard a preview (a few frames decoded from the current prediction);
+    /// nil: never.
+    public var previewInterval: Duration? = .seconds(2)
+    /// How the worker's log lines look, and the least severe level written.
+    public var logFormat: LogFormat = .text
+    public var logLevel: Logger.Level = .info
     /// What the watchdog does; the default only logs.
     public var onWatchdog: @Sendable (Duration) -> Void = { _ in }
 

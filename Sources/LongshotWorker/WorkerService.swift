@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import LongshotEngines
+import LongshotLogging
+import LongshotMetrics
 import LongshotProtocol
 import Synchronization
 
@@ -10,7 +13,9 @@ import Synchronization
 /// the windows it holds and returns.
 public final class WorkerService: Sendable {
     public let config: WorkerConfig
-    public let log: WorkerLog
+    public let log: Logger
+    /// The last lines `log` wrote, sent with failure reports.
+    public let tail = LogTail()
     private let link: CoordinatorLink
     private let notifications = WorkNotifications()
     /// The engines, loaded once and kept warm from one lease and job to the next.
@@ -31,12 +36,17 @@ public final class WorkerService: Sendable {
 
     public init(config: WorkerConfig) throws {
         self.config = config
-        self.log = WorkerLog(name: config.name)
+        var log = Logger(label: "worker") { [tail] label in FarmLogHandler(label: label, format: config.logFormat, level: config.logLevel, tail: tail) }
+        log[metadataKey: "worker.name"] = "\(config.name)"
+        self.log = log
         self.link = try CoordinatorLink(address: config.coordinator, token: config.token, tls: config.tls)
         self.engines = EngineRoster(config.engines)
     }
 
     /// Asks the worker to finish what it holds and return from `run()`.
+    /// True once the worker has registered with the coordinator (its `/readyz`).
+    public var isRegistered: Bool { !state.withLock { $0.workerID }.isEmpty }
+
     public func stop() {
         state.withLock { $0.stopping = true }
         log.info("stopping: finishing \(state.withLock { $0.active.count }) window(s), taking no new ones")
@@ -96,11 +106,13 @@ public final class WorkerService: Sendable {
     private func work(_ lease: Longshot_V1_LeaseGranted, ttl: Duration) async {
         state.withLock { _ = $0.active.insert(lease.leaseID) }
         if lease.hasSegmentIndex {
-            await SegmentRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
+            await SegmentRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines).run()
         } else if lease.windowCount > 0 {
-            await GroupRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines) { [self] job in adopt(job) }.run()
+            await GroupRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines, previewInterval: config.previewInterval) { [self] job in
+                adopt(job)
+            }.run()
         } else {
-            await LeaseRunner(lease: lease, client: link, log: log, ttl: ttl, engines: engines).run()
+            await LeaseRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines, previewInterval: config.previewInterval).run()
         }
         state.withLock { _ = $0.active.remove(lease.leaseID) }
     }
@@ -189,7 +201,8 @@ public final class WorkerService: Sendable {
             for name in engines.unloadIdle() { log.info("engine \(name) unloaded after its idle time") }
             do {
                 let engineStates = engines.states.map { e in
-                    Longshot_V1_EngineState.with {
+                    FarmMetrics.engineMemory(e.name, bytes: e.residentBytes)
+                    return Longshot_V1_EngineState.with {
                         $0.name = e.name
                         $0.loaded = e.loaded
                         $0.loads = UInt32(e.loads)

@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import LongshotAuth
 import LongshotCoordinator
+import LongshotDashboard
+import LongshotHTTP
+import LongshotMetrics
 import LongshotRender
+import ServiceLifecycle
 
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +48,21 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Delete ended jobs (succeeded, failed, cancelled) with their videos this long after they ended: 30d, 12h, 90m, 45s (default: kept until `longshot delete`).")
     var jobRetention: String?
 
+    @Option(help: ArgumentHelp("Serve the web dashboard, /metrics (Prometheus), /healthz and /readyz over HTTP at HOST:PORT (default: off; `up` serves it on 127.0.0.1 at the control port + 2).", valueName: "host:port"))
+    var http: String?
+
+    @Option(help: ArgumentHelp("POST every job's end state as JSON to URL (repeatable); retried with back-off until it answers 2xx.", valueName: "url"))
+    var webhook: [String] = []
+
+    @Option(help: ArgumentHelp("Let jobs name their own webhook (`submit --notify URL`) when it starts with PREFIX (repeatable; default: none may).", valueName: "prefix"))
+    var webhookAllow: [String] = []
+
+    @Option(help: ArgumentHelp("Sign webhook calls: X-Longshot-Signature: sha256=HMAC-SHA256(the file's bytes, body).", valueName: "file"))
+    var webhookSecret: String?
+
     @OptionGroup var tls: TLSOptions
+
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Seconds a lease lasts without renewal.")
     var leaseTtl: Int = 15
@@ -94,18 +112,56 @@ struct CoordinatorCommand: AsyncParsableCommand {
         config.maxConnections = maxConnections
         config.keepWindowResults = keepWindowResults
         config.tls = try tls.settings(env)
+        (config.logFormat, config.logLevel) = try logging.settings()
+        for url in webhook {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
+                throw fail("webhook: '\(url)' is not an http:// or https:// URL")
+            }
+        }
+        config.webhooks = webhook
+        for prefix in webhookAllow where !(prefix.hasPrefix("http://") || prefix.hasPrefix("https://")) || prefix.split(separator: "/").count < 2 {
+            throw fail("webhook-allow: '\(prefix)' is not an http:// or https:// URL prefix with a host (e.g. https://hooks.example.com/)")
+        }
+        config.webhookAllow = webhookAllow
+        if let path = webhookSecret {
+            guard let secret = FileManager.default.contents(atPath: path), !secret.isEmpty else {
+                throw fail("webhook-secret: cannot read \(path), or it is empty")
+            }
+            config.webhookSecret = Array(secret)
+        }
+        let httpAddress = try http.map { text in
+            guard let address = HTTPAddress(text) else { throw fail("http: '\(text)' is not HOST:PORT (e.g. 127.0.0.1:7702)") }
+            return address
+        }
+        if httpAddress != nil {
+            FarmMetrics.bootstrap()
+            FarmMetrics.registerCoordinatorMetrics()
+            config.metrics = true
+        }
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(config: config)
         } catch {
             throw fail("cannot start the coordinator: \(error)")
         }
-        let trap = SignalTrap { _ in coordinator.stop() }
-        defer { withExtendedLifetime(trap) {} }
+        // The HTTP server first: a graceful shutdown stops the coordinator first, and probes see "stopping".
+        var services: [any Service] = []
+        if let address = httpAddress {
+            let dashboard = Dashboard { body, token in await coordinator.answer(body, token: token) }
+            services.append(HTTPRunner(server: StatusServer(
+                address: address,
+                readiness: {
+                    coordinator.isStoppedPublic ? "stopping" : coordinator.boundAddress == nil ? "standby: another coordinator is active" : nil
+                },
+                routes: { dashboard.register(on: $0) })))
+        }
+        services.append(CoordinatorRunner(coordinator: coordinator))
         do {
-            try await coordinator.run()
+            try await runServices(services, label: "coordinator")
         } catch let lost as LeadershipLost {
             throw fail("coordinator: \(lost)")
+        } catch let error as StatusServerError {
+            throw fail(error.message)
         } catch {
             if !(coordinator.isStoppedPublic) { throw fail("coordinator: \(error)") }
         }

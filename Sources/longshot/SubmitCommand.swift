@@ -29,6 +29,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .customLong("wait-for-engine"), help: "When no live worker offers the job's engine yet, wait for one (saying so) instead of failing.")
     var waitForEngine = false
 
+    @Option(help: ArgumentHelp("Have the coordinator POST the job's end state as JSON to URL (the coordinator must allow it: --webhook-allow).", valueName: "url"))
+    var notify: String?
+
     @Option(name: .shortAndLong, help: "Where to write the MP4 when the job succeeds (implies --wait).")
     var output: String?
 
@@ -123,7 +126,7 @@ extension SubmitCommand {
         var told = false
         while true {
             do {
-                return try await client.submit(wire)
+                return try await client.submit(wire, notifyURL: notify ?? "")
             } catch let error as FarmClientError where waitForEngine && error.message.contains("no live worker offers engine") {
                 if !told {
                     note("waiting for a worker offering engine '\(wire.engine.isEmpty ? "procedural" : wire.engine)' (\(error.message))")

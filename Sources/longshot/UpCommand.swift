@@ -51,6 +51,10 @@ struct UpCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         print("cluster up: coordinator \(report.manifest.coordinator), events \(report.manifest.events), state \(paths.root)")
+        if let http = report.manifest.http {
+            print("dashboard: \(http)/ (sign in with the token in \(paths.clientToken), or \(paths.token) as admin)")
+            print("metrics: \(http)/metrics (health: /healthz, /readyz)")
+        }
         if let status = report.status, !status.workers.isEmpty {
             print(status.workersTable())
         }

@@ -59,6 +59,8 @@ struct WatchCommand: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(1))  // the coordinator is away: the polls below say so
             }
             for event in news {
+                // Previews are for the dashboard; `--json` passes them on, the text view has no pictures.
+                if event.kind == .preview, !json { continue }
                 if json {
                     print(JSONText.line(event.jsonObject))
                     flushOutput()

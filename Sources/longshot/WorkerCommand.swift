@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import LongshotEngines
+import LongshotHTTP
+import LongshotMetrics
 import LongshotRender
 import LongshotWorker
+import ServiceLifecycle
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +32,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Restart this worker in place (same pid and arguments) when the coordinator has answered nothing for this many seconds (0: never).")
     var watchdogSeconds: Int = 120
 
+    @Option(help: ArgumentHelp("Serve /metrics (Prometheus), /healthz and /readyz over HTTP at HOST:PORT (default: off).", valueName: "host:port"))
+    var metrics: String?
+
+    @Option(help: "Send the coordinator's dashboard a preview of each window (a few frames decoded from the current prediction) at most every this many seconds (0: never).")
+    var previewSeconds: Double = 2
+
     @OptionGroup var tls: TLSOptions
+
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
         Reexec.recordInheritedDescriptors()
@@ -57,19 +68,35 @@ struct WorkerCommand: AsyncParsableCommand {
         var config = WorkerConfig(
             coordinator: address, token: token, engines: entries, slots: slots, name: name, version: Provenance.version)
         config.tls = try tls.settings(env)
+        (config.logFormat, config.logLevel) = try logging.settings()
         guard (0...86_400).contains(watchdogSeconds) else { throw fail("watchdog-seconds: \(watchdogSeconds) is out of range 0-86400") }
         config.watchdog = watchdogSeconds == 0 ? nil : .seconds(watchdogSeconds)
+        guard previewSeconds >= 0, previewSeconds.isFinite else { throw fail("preview-seconds: \(previewSeconds) is negative; give 0 for no previews") }
+        config.previewInterval = previewSeconds == 0 ? nil : .milliseconds(Int(previewSeconds * 1000))
         config.onWatchdog = { _ in Reexec.now() }
+        let metricsAddress = try metrics.map { text in
+            guard let address = HTTPAddress(text) else { throw fail("metrics: '\(text)' is not HOST:PORT (e.g. 127.0.0.1:9101)") }
+            return address
+        }
+        if metricsAddress != nil {
+            FarmMetrics.bootstrap()
+            FarmMetrics.registerWorkerMetrics()
+        }
         let service: WorkerService
         do {
             service = try WorkerService(config: config)
         } catch {
             throw fail("\(error)")
         }
-        let trap = SignalTrap { _ in service.stop() }
-        defer { withExtendedLifetime(trap) {} }
+        var services: [any Service] = []
+        if let address = metricsAddress {
+            services.append(HTTPRunner(server: StatusServer(address: address) { service.isRegistered ? nil : "not registered with the coordinator yet" }))
+        }
+        services.append(WorkerRunner(worker: service))
         do {
-            try await service.run()
+            try await runServices(services, label: "worker")
+        } catch let error as StatusServerError {
+            throw fail(error.message)
         } catch {
             throw fail("worker: \(error)")
         }

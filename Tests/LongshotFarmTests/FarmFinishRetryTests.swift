@@ -63,7 +63,9 @@ private enum FinishFixture {
         try await withFarm(label) { farm in
             let markers = farm.scratch.file("engine-state")
             try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
-            try farm.startWorker("w1", arguments: try ExternalEngineJobs.engineFile(crashingDecode(state: markers, times: crashes), in: farm))
+            // No previews: the engine's decode calls are scripted (the first ones crash), and a preview is a decode too.
+            try farm.startWorker(
+                "w1", arguments: try ExternalEngineJobs.engineFile(crashingDecode(state: markers, times: crashes), in: farm) + ["--preview-seconds", "0"])
             let events = try await EventLog(farm)
             defer { events.close() }
             try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the publisher

@@ -5,13 +5,16 @@ import Testing
 @Suite struct MigratorTests {
     @Test func farmSchemaAppliesOnceAndIsIdempotent() throws {
         let db = try PostgresConnection(try TestPostgres.freshDatabase())
-        #expect(try FarmSchema.migrate(db) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try FarmSchema.migrate(db) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
         #expect(try FarmSchema.migrate(db) == [])
-        #expect(try Migrator(FarmSchema.migrations).appliedVersions(db) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try Migrator(FarmSchema.migrations).appliedVersions(db) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
         let tables = try db.query(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
         ).rows.map { try $0.string(0) }
-        #expect(tables == ["attempts", "events", "group_checkpoints", "groups", "job_videos", "jobs", "schema_migrations", "segments", "windows", "worker_blocks", "workers"])
+        #expect(tables == [
+            "attempts", "events", "group_checkpoints", "groups", "job_endings", "job_videos", "jobs", "notifications", "schema_migrations",
+            "segments", "windows", "worker_blocks", "workers",
+        ])
     }
 
     @Test func laterVersionsApplyInOrderAndFailuresRollBack() throws {
@@ -46,6 +49,6 @@ import Testing
             }
         }
         #expect(failures.value == [])
-        #expect(results.value.sorted { $0.count > $1.count } == [[1, 2, 3, 4, 5, 6, 7, 8], [], [], []])
+        #expect(results.value.sorted { $0.count > $1.count } == [[1, 2, 3, 4, 5, 6, 7, 8, 9], [], [], []])
     }
 }

@@ -122,10 +122,11 @@ public final class FarmHarness: @unchecked Sendable {
 
     /// Starts the coordinator of `slot` (again, after a kill: same address, database and data directory)
     /// and waits until its log says `waitFor`: "listening on" for the active one, "standby:" for a standby.
+    /// `extraArguments` are added to ``coordinatorArguments`` for this start.
     @discardableResult
-    public func startCoordinator(slot: Int = 0, waitFor: String = "listening on", timeout: Duration = .seconds(60)) throws
-        -> FarmProcess
-    {
+    public func startCoordinator(
+        slot: Int = 0, waitFor: String = "listening on", timeout: Duration = .seconds(60), extraArguments: [String] = []
+    ) throws -> FarmProcess {
         let n = lock.withLock { () -> Int in
             coordinatorStarts += 1
             return coordinatorStarts
@@ -137,7 +138,7 @@ public final class FarmHarness: @unchecked Sendable {
                 // A standby has a data directory of its own, as on another machine.
                 "--database", databaseURL, "--data-dir", slot == 0 ? dataDirectory.path : scratch.file("data-\(slot)").path,
                 "--lease-ttl", String(leaseTTL),
-            ] + coordinatorArguments,
+            ] + coordinatorArguments + extraArguments,
             environment: environment.merging(coordinatorEnvironment) { $1 })
         lock.withLock { coordinatorProcesses[slot] = process }
         try waitForLog(process, containing: waitFor, timeout: timeout)
@@ -364,25 +365,29 @@ public final class FarmHarness: @unchecked Sendable {
         return ports
     }
 
-    /// A free port whose next port is free too (a local cluster's control and events ports), both on
-    /// 127.0.0.1.
+    /// A free port whose next two ports are free too (a local cluster's control, events and HTTP ports),
+    /// all on 127.0.0.1.
     public static func freePortPair() throws -> Int {
         for _ in 0..<200 {
             let port = try freePorts(1)[0]
-            guard port < 65535 else { continue }
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port + 1).bigEndian
-            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if bound == 0 { return port }
+            guard port < 65534 else { continue }
+            if isFree(port + 1), isFree(port + 2) { return port }
         }
-        throw HarnessError("no free pair of ports found")
+        throw HarnessError("no three free consecutive ports found")
+    }
+
+    /// True when a TCP socket can bind 127.0.0.1:`port` now.
+    public static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     /// Decodes both videos and says how they differ (nil when every frame is identical, bit for bit).

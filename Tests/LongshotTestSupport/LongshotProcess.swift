@@ -47,9 +47,10 @@ public enum LongshotProcess {
             timeout: timeout)
     }
 
-    /// Runs `longshot arguments...` with exactly `fullEnvironment`; SIGKILLed, and an error, past `timeout`.
+    /// Runs `longshot arguments...` (or `program`'s) with exactly `fullEnvironment`; SIGKILLed, and an
+    /// error, past `timeout`.
     public static func run(
-        _ arguments: [String], in directory: URL, fullEnvironment: [String: String], timeout: Duration?
+        _ arguments: [String], in directory: URL, fullEnvironment: [String: String], timeout: Duration?, program: URL? = nil
     ) throws -> Result {
         let tag = UUID().uuidString
         let out = directory.appendingPathComponent(".stdout-\(tag)")
@@ -67,7 +68,7 @@ public enum LongshotProcess {
             try? errHandle.close()
         }
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = try program ?? executable()
         process.arguments = arguments
         process.environment = fullEnvironment
         process.currentDirectoryURL = directory
@@ -84,7 +85,7 @@ public enum LongshotProcess {
             if process.isRunning {
                 kill(pid, SIGKILL)
                 process.waitUntilExit()
-                throw HarnessError("longshot \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+                throw HarnessError("\(program?.lastPathComponent ?? "longshot") \(arguments.joined(separator: " ")) did not finish within \(timeout)")
             }
         }
         process.waitUntilExit()

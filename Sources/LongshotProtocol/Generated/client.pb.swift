@@ -140,6 +140,9 @@ public nonisolated struct Longshot_V1_SubmitJob: Sendable {
   /// Clears the value of `spec`. Subsequent reads from it will return its default value.
   public mutating func clearSpec() {self._spec = nil}
 
+  /// Called with the job's end state (POST, JSON); the coordinator must allow it (--webhook-allow).
+  public var notifyURL: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -419,6 +422,77 @@ public nonisolated struct Longshot_V1_WindowInfo: Sendable {
   public init() {}
 }
 
+/// The newest preview of a window (independent jobs) or a group (codenoise jobs). Answered by Preview, or
+/// by Error NOT_FOUND when the coordinator holds none (none sent yet, or it restarted since).
+public nonisolated struct Longshot_V1_GetPreview: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var index: UInt32 = 0
+
+  /// `index` is a codenoise group's, not a window's.
+  public var group: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Longshot_V1_Preview: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var index: UInt32 = 0
+
+  public var group: Bool = false
+
+  public var step: UInt32 = 0
+
+  public var steps: UInt32 = 0
+
+  public var png: Data = Data()
+
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  public var videoFrames: [UInt32] = []
+
+  public var timeMs: Int64 = 0
+
+  /// The worker that made it.
+  public var worker: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What previews a job has (no pixels: fetch each with GetPreview).
+public nonisolated struct Longshot_V1_PreviewInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var index: UInt32 = 0
+
+  public var group: Bool = false
+
+  public var step: UInt32 = 0
+
+  public var timeMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Longshot_V1_JobDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -458,6 +532,9 @@ public nonisolated struct Longshot_V1_JobDetail: Sendable {
   /// Why a queued or running job makes no progress, when no worker can take its work (no live worker
   /// offers its engine, or those that do are drained or blocked); empty otherwise.
   public var waiting: String = String()
+
+  /// Previews the coordinator holds for the job's windows or groups.
+  public var previews: [Longshot_V1_PreviewInfo] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -722,7 +799,7 @@ nonisolated extension Longshot_V1_WorkerAdminAction: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Longshot_V1_SubmitJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitJob"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}spec\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}spec\0\u{3}notify_url\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -731,6 +808,7 @@ nonisolated extension Longshot_V1_SubmitJob: SwiftProtobuf.Message, SwiftProtobu
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.notifyURL) }()
       default: break
       }
     }
@@ -744,11 +822,15 @@ nonisolated extension Longshot_V1_SubmitJob: SwiftProtobuf.Message, SwiftProtobu
     try { if let v = self._spec {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.notifyURL.isEmpty {
+      try visitor.visitSingularStringField(value: self.notifyURL, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_SubmitJob, rhs: Longshot_V1_SubmitJob) -> Bool {
     if lhs._spec != rhs._spec {return false}
+    if lhs.notifyURL != rhs.notifyURL {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1358,9 +1440,174 @@ nonisolated extension Longshot_V1_WindowInfo: SwiftProtobuf.Message, SwiftProtob
   }
 }
 
+nonisolated extension Longshot_V1_GetPreview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPreview"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}index\0\u{1}group\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.group) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 2)
+    }
+    if self.group != false {
+      try visitor.visitSingularBoolField(value: self.group, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_GetPreview, rhs: Longshot_V1_GetPreview) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.index != rhs.index {return false}
+    if lhs.group != rhs.group {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_Preview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Preview"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}index\0\u{1}group\0\u{1}step\0\u{1}steps\0\u{1}png\0\u{1}width\0\u{1}height\0\u{3}video_frames\0\u{3}time_ms\0\u{1}worker\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.group) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.png) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 9: try { try decoder.decodeRepeatedUInt32Field(value: &self.videoFrames) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.timeMs) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.worker) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 2)
+    }
+    if self.group != false {
+      try visitor.visitSingularBoolField(value: self.group, fieldNumber: 3)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 4)
+    }
+    if self.steps != 0 {
+      try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 5)
+    }
+    if !self.png.isEmpty {
+      try visitor.visitSingularBytesField(value: self.png, fieldNumber: 6)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 7)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 8)
+    }
+    if !self.videoFrames.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.videoFrames, fieldNumber: 9)
+    }
+    if self.timeMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeMs, fieldNumber: 10)
+    }
+    if !self.worker.isEmpty {
+      try visitor.visitSingularStringField(value: self.worker, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_Preview, rhs: Longshot_V1_Preview) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.index != rhs.index {return false}
+    if lhs.group != rhs.group {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.png != rhs.png {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
+    if lhs.videoFrames != rhs.videoFrames {return false}
+    if lhs.timeMs != rhs.timeMs {return false}
+    if lhs.worker != rhs.worker {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_PreviewInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PreviewInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}group\0\u{1}step\0\u{3}time_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.group) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.timeMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    }
+    if self.group != false {
+      try visitor.visitSingularBoolField(value: self.group, fieldNumber: 2)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 3)
+    }
+    if self.timeMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeMs, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_PreviewInfo, rhs: Longshot_V1_PreviewInfo) -> Bool {
+    if lhs.index != rhs.index {return false}
+    if lhs.group != rhs.group {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.timeMs != rhs.timeMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0\u{1}owner\0\u{1}waiting\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}spec\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{1}error\0\u{3}output_path\0\u{3}output_bytes\0\u{1}windows\0\u{1}groups\0\u{1}owner\0\u{1}waiting\0\u{1}previews\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1380,6 +1627,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.groups) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.owner) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.waiting) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.previews) }()
       default: break
       }
     }
@@ -1426,6 +1674,9 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if !self.waiting.isEmpty {
       try visitor.visitSingularStringField(value: self.waiting, fieldNumber: 12)
     }
+    if !self.previews.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.previews, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1442,6 +1693,7 @@ nonisolated extension Longshot_V1_JobDetail: SwiftProtobuf.Message, SwiftProtobu
     if lhs.groups != rhs.groups {return false}
     if lhs.owner != rhs.owner {return false}
     if lhs.waiting != rhs.waiting {return false}
+    if lhs.previews != rhs.previews {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -37,6 +37,9 @@ public nonisolated enum Longshot_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseIte
   case workerJoined // = 7
   case workerLost // = 8
   case log // = 9
+
+  /// A new preview of window_index (or, with `group`, of that codenoise group) at `step`.
+  case preview // = 10
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -55,6 +58,7 @@ public nonisolated enum Longshot_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseIte
     case 7: self = .workerJoined
     case 8: self = .workerLost
     case 9: self = .log
+    case 10: self = .preview
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -71,6 +75,7 @@ public nonisolated enum Longshot_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseIte
     case .workerJoined: return 7
     case .workerLost: return 8
     case .log: return 9
+    case .preview: return 10
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -87,6 +92,7 @@ public nonisolated enum Longshot_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseIte
     .workerJoined,
     .workerLost,
     .log,
+    .preview,
   ]
 
 }
@@ -130,6 +136,10 @@ public nonisolated struct Longshot_V1_Event: Sendable {
 
   public var worker: String = String()
 
+  /// The event is a codenoise group's: for EVENT_KIND_PREVIEW, window_index is the group's index; for
+  /// EVENT_KIND_WINDOW_PROGRESS, the group's first window.
+  public var group: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -142,12 +152,12 @@ public nonisolated struct Longshot_V1_Event: Sendable {
 fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_EventKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_KIND_UNSPECIFIED\0\u{1}EVENT_KIND_JOB_SUBMITTED\0\u{1}EVENT_KIND_JOB_STATE\0\u{1}EVENT_KIND_WINDOW_LEASED\0\u{1}EVENT_KIND_WINDOW_PROGRESS\0\u{1}EVENT_KIND_WINDOW_DONE\0\u{1}EVENT_KIND_WINDOW_FAILED\0\u{1}EVENT_KIND_WORKER_JOINED\0\u{1}EVENT_KIND_WORKER_LOST\0\u{1}EVENT_KIND_LOG\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_KIND_UNSPECIFIED\0\u{1}EVENT_KIND_JOB_SUBMITTED\0\u{1}EVENT_KIND_JOB_STATE\0\u{1}EVENT_KIND_WINDOW_LEASED\0\u{1}EVENT_KIND_WINDOW_PROGRESS\0\u{1}EVENT_KIND_WINDOW_DONE\0\u{1}EVENT_KIND_WINDOW_FAILED\0\u{1}EVENT_KIND_WORKER_JOINED\0\u{1}EVENT_KIND_WORKER_LOST\0\u{1}EVENT_KIND_LOG\0\u{1}EVENT_KIND_PREVIEW\0")
 }
 
 nonisolated extension Longshot_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}time_ms\0\u{3}job_id\0\u{1}kind\0\u{3}window_index\0\u{1}message\0\u{3}job_state\0\u{1}step\0\u{1}steps\0\u{3}windows_done\0\u{3}windows_total\0\u{1}worker\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}time_ms\0\u{3}job_id\0\u{1}kind\0\u{3}window_index\0\u{1}message\0\u{3}job_state\0\u{1}step\0\u{1}steps\0\u{3}windows_done\0\u{3}windows_total\0\u{1}worker\0\u{1}group\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -167,6 +177,7 @@ nonisolated extension Longshot_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._M
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.windowsDone) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.windowsTotal) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.worker) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.group) }()
       default: break
       }
     }
@@ -213,6 +224,9 @@ nonisolated extension Longshot_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.worker.isEmpty {
       try visitor.visitSingularStringField(value: self.worker, fieldNumber: 12)
     }
+    if self.group != false {
+      try visitor.visitSingularBoolField(value: self.group, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -229,6 +243,7 @@ nonisolated extension Longshot_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.windowsDone != rhs.windowsDone {return false}
     if lhs.windowsTotal != rhs.windowsTotal {return false}
     if lhs.worker != rhs.worker {return false}
+    if lhs.group != rhs.group {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

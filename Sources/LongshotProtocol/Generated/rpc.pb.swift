@@ -113,6 +113,14 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     set {body = .saveCheckpoint(newValue)}
   }
 
+  public var reportPreview: Longshot_V1_ReportPreview {
+    get {
+      if case .reportPreview(let v)? = body {return v}
+      return Longshot_V1_ReportPreview()
+    }
+    set {body = .reportPreview(newValue)}
+  }
+
   /// Client API (30-59).
   public var submitJob: Longshot_V1_SubmitJob {
     get {
@@ -202,6 +210,14 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     set {body = .deleteJob(newValue)}
   }
 
+  public var getPreview: Longshot_V1_GetPreview {
+    get {
+      if case .getPreview(let v)? = body {return v}
+      return Longshot_V1_GetPreview()
+    }
+    set {body = .getPreview(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -215,6 +231,7 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     case reportFailure(Longshot_V1_ReportFailure)
     case stepExchange(Longshot_V1_StepExchange)
     case saveCheckpoint(Longshot_V1_SaveCheckpoint)
+    case reportPreview(Longshot_V1_ReportPreview)
     /// Client API (30-59).
     case submitJob(Longshot_V1_SubmitJob)
     case getStatus(Longshot_V1_GetStatus)
@@ -227,6 +244,7 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     case workerAdmin(Longshot_V1_WorkerAdmin)
     case watchEvents(Longshot_V1_WatchEvents)
     case deleteJob(Longshot_V1_DeleteJob)
+    case getPreview(Longshot_V1_GetPreview)
 
   }
 
@@ -390,6 +408,14 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     set {body = .eventBatch(newValue)}
   }
 
+  public var preview: Longshot_V1_Preview {
+    get {
+      if case .preview(let v)? = body {return v}
+      return Longshot_V1_Preview()
+    }
+    set {body = .preview(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -410,6 +436,7 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     case videoChunk(Longshot_V1_VideoChunk)
     case logs(Longshot_V1_Logs)
     case eventBatch(Longshot_V1_EventBatch)
+    case preview(Longshot_V1_Preview)
 
   }
 
@@ -422,7 +449,7 @@ fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{4}\u{c}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0\u{3}delete_job\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{3}report_preview\0\u{4}\u{b}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0\u{3}delete_job\0\u{3}get_preview\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -546,6 +573,19 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
         if let v = v {
           if hadOneofValue {try decoder.handleConflictingOneOf()}
           self.body = .saveCheckpoint(v)
+        }
+      }()
+      case 19: try {
+        var v: Longshot_V1_ReportPreview?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reportPreview(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reportPreview(v)
         }
       }()
       case 30: try {
@@ -691,6 +731,19 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .deleteJob(v)
         }
       }()
+      case 41: try {
+        var v: Longshot_V1_GetPreview?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .getPreview(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .getPreview(v)
+        }
+      }()
       default: break
       }
     }
@@ -741,6 +794,10 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
       guard case .saveCheckpoint(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
     }()
+    case .reportPreview?: try {
+      guard case .reportPreview(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+    }()
     case .submitJob?: try {
       guard case .submitJob(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
@@ -784,6 +841,10 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
     case .deleteJob?: try {
       guard case .deleteJob(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
+    }()
+    case .getPreview?: try {
+      guard case .getPreview(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
     }()
     case nil: break
     }
@@ -834,7 +895,7 @@ nonisolated extension Longshot_V1_RequestEnvelope: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0\u{3}event_batch\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0\u{3}event_batch\0\u{1}preview\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1038,6 +1099,19 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
           self.body = .eventBatch(v)
         }
       }()
+      case 37: try {
+        var v: Longshot_V1_Preview?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .preview(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .preview(v)
+        }
+      }()
       default: break
       }
     }
@@ -1111,6 +1185,10 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
     case .eventBatch?: try {
       guard case .eventBatch(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
+    }()
+    case .preview?: try {
+      guard case .preview(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
     }()
     case nil: break
     }

@@ -559,6 +559,33 @@ public nonisolated struct Longshot_V1_ReportProgress: Sendable {
   public init() {}
 }
 
+/// A preview of a window (or a codenoise group) mid-render: a few video frames decoded from the current
+/// prediction, shrunk and side by side in one PNG. Optional and lossy: the coordinator keeps the newest per
+/// window or group in memory only. Answered by Ack.
+public nonisolated struct Longshot_V1_ReportPreview: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: String = String()
+
+  /// Steps done when the prediction was taken.
+  public var step: UInt32 = 0
+
+  public var png: Data = Data()
+
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  /// The video frames shown, left to right.
+  public var videoFrames: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// The lease's output. Answered by Ack or Error.
 public nonisolated struct Longshot_V1_ReportResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1534,6 +1561,61 @@ nonisolated extension Longshot_V1_ReportProgress: SwiftProtobuf.Message, SwiftPr
     if lhs.leaseID != rhs.leaseID {return false}
     if lhs.step != rhs.step {return false}
     if lhs.steps != rhs.steps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_ReportPreview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportPreview"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}step\0\u{1}png\0\u{1}width\0\u{1}height\0\u{3}video_frames\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.step) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.png) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 6: try { try decoder.decodeRepeatedUInt32Field(value: &self.videoFrames) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.leaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.leaseID, fieldNumber: 1)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt32Field(value: self.step, fieldNumber: 2)
+    }
+    if !self.png.isEmpty {
+      try visitor.visitSingularBytesField(value: self.png, fieldNumber: 3)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 4)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 5)
+    }
+    if !self.videoFrames.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.videoFrames, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_ReportPreview, rhs: Longshot_V1_ReportPreview) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.png != rhs.png {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
+    if lhs.videoFrames != rhs.videoFrames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+extension FarmTests {
+    /// The deploy files, checked offline by ops/check-deploy.sh: the systemd units (systemd-analyze verify and
+    /// security), the Kubernetes manifests (kubernetes-validate, KEDA's schema, references) and the autoscaling
+    /// queries on the farm's schema. With the farm's tests (one at a time): it starts PostgreSQL and runs
+    /// validators, and the first run may install kubernetes-validate.
+    @Suite("deploy files")
+    struct DeployFilesTests {
+        /// The package's root: this file is Tests/LongshotFarmTests/DeployFilesTests.swift.
+        private static func repositoryRoot() -> URL {
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+
+        /// Runs ops/check-deploy.sh on `directory` (default: deploy/); its exit status and its output.
+        private static func checkDeploy(_ directory: URL? = nil) throws -> (status: Int32, output: String) {
+            let script = repositoryRoot().appendingPathComponent("ops/check-deploy.sh").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["bash", script] + (directory.map { [$0.path] } ?? [])
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+
+        /// Replaces `old` by `new` in the file at `url`, which must hold it.
+        private static func edit(_ url: URL, replacing old: String, with new: String) throws {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            try #require(text.contains(old), "\(url.lastPathComponent) holds no \(old)")
+            try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+        }
+
+        @Test("ops/check-deploy.sh passes on deploy/")
+        func deployFilesPass() throws {
+            let result = try Self.checkDeploy()
+            if result.status != 0 { print(result.output) }
+            #expect(result.status == 0, "ops/check-deploy.sh exited \(result.status)")
+            #expect(result.output.contains(", 0 failed"))
+        }
+
+        @Test("ops/check-deploy.sh fails on a unit with an unknown directive and a manifest with an unknown field")
+        func brokenFilesFail() throws {
+            let files = FileManager.default
+            let scratch = files.temporaryDirectory.appendingPathComponent("longshot-deploy-\(UUID().uuidString)")
+            defer { try? files.removeItem(at: scratch) }
+            try files.copyItem(at: Self.repositoryRoot().appendingPathComponent("deploy"), to: scratch)
+            try Self.edit(
+                scratch.appendingPathComponent("systemd/longshot-coordinator.service"),
+                replacing: "[Service]\n", with: "[Service]\nRestartSecs=2\n")
+            try Self.edit(
+                scratch.appendingPathComponent("kubernetes/longshot.yaml"),
+                replacing: "terminationGracePeriodSeconds: 300", with: "terminationGracePeriod: 300")
+
+            let result = try Self.checkDeploy(scratch)
+            if result.status == 0 { print(result.output) }
+            #expect(result.status != 0)
+            #expect(result.output.contains("FAIL  systemd-analyze verify longshot-coordinator.service"))
+            #expect(result.output.contains("FAIL  kubernetes-validate"))
+            // The untouched files still pass.
+            #expect(result.output.contains("ok    systemd-analyze verify longshot-worker@1.service"))
+            #expect(result.output.contains("ok    kubernetes-validate") && result.output.contains("gpu-workers.yaml"))
+        }
+    }
+}

@@ -77,7 +77,7 @@ extension Coordinator {
         let reason = "stitching/encoding failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error)"
         log.error("job \(id): \(reason)", metadata: ["job.id": "\(id)"])
         let changed = try? await database.run {
-            try $0.setJobState(id, .failed, error: reason, from: [.queued, .running, .stitching, .encoding])
+            try $0.apply(.failed, toJob: id, error: reason)
         }
         // nil: not recorded (the database went away meanwhile), the job is still mid-finish and the sweep
         // tries again; false: the job was cancelled meanwhile.
@@ -95,7 +95,7 @@ extension Coordinator {
             try await assembleIfEncoded(job)
             return
         }
-        guard try await database.run({ try $0.setJobState(id, .stitching, from: [.queued, .running, .stitching, .encoding]) }) else { return }
+        guard try await database.run({ try $0.apply(.windowsDone, toJob: id) }) else { return }
         await publishState(id, .stitching, "stitching \(job.windowCount) windows")
         let plan = try jobs.plan(jobID: id, specJSON: job.spec)
         let results = try await database.run { try $0.windowResults(jobID: id) }
@@ -124,7 +124,7 @@ extension Coordinator {
         }
         let maxAttempts = config.maxAttempts
         try await database.run { try $0.planSegments(jobID: id, rows, maxAttempts: maxAttempts) }
-        guard try await database.run({ try $0.setJobState(id, .encoding, from: [.stitching]) }) else { return }
+        guard try await database.run({ try $0.apply(.stitched, toJob: id) }) else { return }
         await publishState(id, .encoding, "encoding \(plan.spec.videoFrames) frames in \(rows.count) segments on workers")
         events.publishWorkAvailable("job \(id): \(rows.count) decode segments")
     }

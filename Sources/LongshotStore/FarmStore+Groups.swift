@@ -46,7 +46,7 @@ extension FarmStore {
             try db.query(
                 "INSERT INTO attempts (job_id, window_index, group_index, lease_id, worker_id) VALUES ($1, $2::int, $3::int, $4, $5)",
                 [.text(jobID), .int(firstWindow), .int(index), .text(leaseID), .text(workerID)])
-            try db.query("UPDATE jobs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'queued'", [.text(jobID)])
+            try db.query("UPDATE jobs SET state = 'running', updated_at = now() WHERE id = $1 AND state IN \(JobState.sqlList(.leased))", [.text(jobID)])
             try db.query("UPDATE workers SET state = 'busy', last_seen_at = now() WHERE id = $1", [.text(workerID)])
             let step = try row.int("checkpoint_step")
             var checkpoint: [UInt8]?

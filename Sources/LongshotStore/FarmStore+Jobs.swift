@@ -55,16 +55,21 @@ extension FarmStore {
         return try result.rows.map(JobRecord.init)
     }
 
-    /// Sets a job's state (and error text), optionally only when it is currently in one of `from`.
-    /// - Returns: false when the job does not exist or was not in an allowed state.
-    @discardableResult
-    public func setJobState(_ id: String, _ state: JobState, error: String? = nil, from: [JobState]? = nil) throws -> Bool {
-        try transaction { db in
+    /// Applies `event` to the job when its state allows (``JobState/on(_:)``), recording the change in its
+    /// events; `error` is kept as the job's error. Returns false when the job is in no state the event moves.
+    /// Only for events that move every source state to the same state (failed, windowsDone, stitched).
+    public func apply(_ event: JobEvent, toJob id: String, error: String? = nil) throws -> Bool {
+        let targets = Set(JobState.allCases.compactMap { state -> JobState? in
+            if case .move(let to) = state.on(event) { to } else { nil }
+        })
+        precondition(targets.count == 1, "\(event) moves jobs to \(targets), not one state")
+        let state = targets.first!
+        return try transaction { db in
             let result = try db.query(
                 """
                 UPDATE jobs SET state = $2, error = $3, updated_at = now()
-                WHERE id = $1 AND ($4::text[] IS NULL OR state = ANY ($4::text[]))
-                """, [.text(id), .text(state.rawValue), .optional(error), from.map { .textArray($0.map(\.rawValue)) } ?? .null])
+                WHERE id = $1 AND state IN \(JobState.sqlList(event))
+                """, [.text(id), .text(state.rawValue), .optional(error)])
             guard result.affectedRows == 1 else { return false }
             try appendEvent(jobID: id, kind: "job.\(state.rawValue)", message: error.map { "job \(state.rawValue): \($0)" } ?? "job \(state.rawValue)")
             return true
@@ -80,7 +85,7 @@ extension FarmStore {
                 """
                 UPDATE jobs SET state = 'succeeded', error = NULL, output_path = $2, output_bytes = $3::bigint,
                     output_sha256 = $4, results_pruned = $5::boolean, updated_at = now()
-                WHERE id = $1 AND state IN ('queued', 'running', 'stitching', 'encoding')
+                WHERE id = $1 AND state IN \(JobState.sqlList(.encoded))
                 """, [.text(id), .text(path), .int64(Int64(video.count)), .text(sha256), .text(pruneResults ? "true" : "false")])
             guard result.affectedRows == 1 else { return false }
             try db.query("DELETE FROM job_videos WHERE job_id = $1", [.text(id)])
@@ -131,7 +136,7 @@ extension FarmStore {
             // Lock the job's windows before the job row (the store's lock order), so no grant slips in.
             try db.query("SELECT 1 FROM windows WHERE job_id = $1 ORDER BY index FOR UPDATE", [.text(jobID)])
             let job = try db.query(
-                "UPDATE jobs SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state NOT IN ('succeeded', 'failed', 'cancelled')",
+                "UPDATE jobs SET state = 'cancelled', updated_at = now() WHERE id = $1 AND state IN \(JobState.sqlList(.cancelled))",
                 [.text(jobID)])
             guard job.affectedRows == 1 else { return false }
             let released = try releaseLeases(.job(jobID), outcome: .cancelled, error: "job cancelled")

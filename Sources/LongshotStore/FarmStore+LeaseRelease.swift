@@ -91,7 +91,7 @@ extension FarmStore {
         let result = try connection.query(
             """
             UPDATE jobs SET state = 'failed', error = $2, updated_at = now()
-            WHERE id = $1 AND state IN ('queued', 'running', 'stitching', 'encoding')
+            WHERE id = $1 AND state IN \(JobState.sqlList(.failed))
             """, [.text(jobID), .text(error)])
         if result.affectedRows == 1 { try appendEvent(jobID: jobID, kind: "job.failed", message: error) }
     }

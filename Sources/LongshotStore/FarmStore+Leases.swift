@@ -46,7 +46,7 @@ extension FarmStore {
                 "INSERT INTO attempts (job_id, window_index, lease_id, worker_id) VALUES ($1, $2::int, $3, $4)",
                 [.text(jobID), .int(index), .text(leaseID), .text(workerID)])
             try db.query(
-                "UPDATE jobs SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'queued'", [.text(jobID)])
+                "UPDATE jobs SET state = 'running', updated_at = now() WHERE id = $1 AND state IN \(JobState.sqlList(.leased))", [.text(jobID)])
             try db.query("UPDATE workers SET state = 'busy', last_seen_at = now() WHERE id = $1", [.text(workerID)])
             let attempt = try leased.first!.int("attempts")
             try appendEvent(

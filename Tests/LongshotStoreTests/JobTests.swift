@@ -17,8 +17,10 @@ import Testing
         #expect(throws: PostgresError.self) { try store.insertJob(id: "j-bad", spec: "not json", windows: spans(1)) }
         let second = try submit(store)
         #expect(try store.listJobs().map(\.id) == [second, id])
-        #expect(try store.setJobState(second, .stitching, from: [.running]) == false)
-        #expect(try store.setJobState(second, .failed, error: "decoder crashed"))
+        // A queued job cannot be marked stitched: it is not stitching.
+        #expect(try store.apply(.stitched, toJob: second) == false)
+        #expect(try store.apply(.failed, toJob: second, error: "decoder crashed"))
+        #expect(try store.apply(.failed, toJob: second, error: "again") == false, "a failed job does not fail twice")
         #expect(try store.listJobs(states: [.failed]).map(\.id) == [second])
         #expect(try store.job(second)?.error == "decoder crashed")
         // A video over two chunks is stored in the database and read back from any offset.
@@ -127,7 +129,7 @@ import Testing
             #expect(try store.completeLease(leaseID: lease.leaseID, result: [1], digest: "d", durationMs: 1) == .committed)
         }
         #expect(try store.jobsReadyToFinish() == [job])
-        #expect(try store.setJobState(job, .succeeded))
+        #expect(try store.setJobOutput(job, path: "/out/j.mp4", video: [1, 2, 3], sha256: "s", pruneResults: false))
         #expect(try store.jobsReadyToFinish().isEmpty)
     }
 }

@@ -25,8 +25,14 @@ import Testing
         let all = granted.value
         #expect(all.count == 200)
         #expect(Set(all).count == 200)
-        // The higher-priority job's windows were granted before the other job's.
         #expect(try setup.windows(jobID: jobs[1]).allSatisfy { $0.state == .leased })
+        // The higher-priority job's 80 windows were granted before the other job's, in grant (attempt id)
+        // order: at most 3 of the other job's (one per other thread, whose transaction skipped windows
+        // locked by in-flight grants) may come before the last of them. Unordered grants would spread them
+        // over all 200.
+        let order = try setup.connection.query("SELECT job_id FROM attempts ORDER BY id").rows.map { try $0.string(0) }
+        let lastUrgent = try #require(order.lastIndex(of: jobs[1]))
+        #expect(lastUrgent < 80 + 3, "the priority job's last grant came at position \(lastUrgent) of \(order.count)")
         let attempts = try setup.connection.query("SELECT count(*), count(DISTINCT (job_id, window_index)) FROM attempts").first!
         #expect(try attempts.int(0) == 200 && attempts.int(1) == 200)
         #expect(try setup.job(jobs[0])?.state == .running)

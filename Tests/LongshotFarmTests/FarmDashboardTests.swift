@@ -21,7 +21,7 @@ extension FarmTests {
                 // Large enough windows that each takes many seconds: the job is still rendering when the
                 // browser looks at it, and is cancelled from the page at the end.
                 let running = try farm.submit(farmPrompt, [
-                    "--duration", "6", "--fps", "12", "--size", "320x192", "--steps", "40", "--window", "8", "--overlap", "2",
+                    "--duration", "6", "--fps", "12", "--size", "320x192", "--steps", "80", "--window", "8", "--overlap", "2",
                     "--fusion", "independent",
                 ])
                 let shots = try ScratchDirectory("longshot-dashboard-shots")

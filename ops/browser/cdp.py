@@ -106,9 +106,11 @@ class Browser:
         """A real mouse click at the element's centre (press and release), as a user's."""
         box = self.eval(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
                         f" e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect();"
-                        f" return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+                        f" return [r.x + r.width / 2, r.y + r.height / 2, r.width * r.height]; }})()")
         if not box:
             raise BrowserError(f"nothing to click at {selector}")
+        if not box[2]:
+            raise BrowserError(f"{selector} is not shown (no area to click)")
         for kind in ("mousePressed", "mouseReleased"):
             self.page("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
 

@@ -73,10 +73,18 @@ def main():
         shot(browser, report, args.out, "job-finished", args.finished)
 
         browser.goto(f"{base}/jobs/{args.cancel}")
-        browser.wait(f"document.querySelector('#job-title').textContent === {json.dumps(args.cancel)}", what="the job to cancel")
-        browser.wait("!document.querySelector('[data-action=\"cancel\"]').disabled", what="an enabled Cancel button")
+        browser.wait(f"!document.querySelector('#job').hidden && document.querySelector('#job-title').textContent === {json.dumps(args.cancel)}",
+                     what="the job to cancel")
+        # Rendered (the state shown) and still running, so Cancel is enabled by the page itself.
+        browser.wait("!document.querySelector('#job').hidden && document.querySelector('#job-state').textContent === 'running' && "
+                     "!document.querySelector('[data-action=\"cancel\"]').disabled", what="the running job with its Cancel button")
         browser.click('[data-action="cancel"]')
-        browser.wait("document.querySelector('#action-result').textContent !== ''", what="the answer to Cancel")
+        try:
+            browser.wait("document.querySelector('#action-result').textContent !== ''", timeout=20, what="the answer to Cancel")
+        except BrowserError as error:
+            state = browser.eval("[document.querySelector('#job-state').textContent, "
+                                 "document.querySelector('[data-action=\"cancel\"]').disabled, document.activeElement?.outerHTML]")
+            raise BrowserError(f"{error} (page: state, Cancel disabled, focused element = {state})")
         report["cancel_answer"] = browser.eval("document.querySelector('#action-result').textContent")
         browser.wait("document.querySelector('#job-state').textContent === 'cancelled'", timeout=30, what="the job to show as cancelled")
         report["cancelled_state"] = browser.eval("document.querySelector('#job-state').textContent")

@@ -14,21 +14,26 @@ extension FarmTests {
         }
 
         /// Runs ops/check-deploy.sh on `directory` (default: deploy/); its exit status and its output.
-        private static func checkDeploy(_ directory: URL? = nil) throws -> (status: Int32, output: String) {
+        ///
+        /// Waits with `Task.sleep`, never blocking a thread: the checks take up to a minute under load, and a
+        /// test holding one of the two cooperative threads that long stalls every other test of the process.
+        private static func checkDeploy(_ directory: URL? = nil) async throws -> (status: Int32, output: String) {
             let script = repositoryRoot().appendingPathComponent("ops/check-deploy.sh").path
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("check-deploy-\(UUID().uuidString).log")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: output) }
+            let handle = try FileHandle(forWritingTo: output)
+            defer { try? handle.close() }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             // At the lowest CPU priority: the checks (a scratch PostgreSQL, kubernetes-validate's schemas,
-            // systemd-analyze) take a minute of CPU and tend to start with the suite, whose timing-sensitive
-            // socket tests then starve on a 2-core machine.
+            // systemd-analyze) take a minute of CPU and tend to start with the suite.
             process.arguments = ["nice", "-n", "19", "bash", script] + (directory.map { [$0.path] } ?? [])
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
+            process.standardOutput = handle
+            process.standardError = handle
             try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            return (process.terminationStatus, String(decoding: try Data(contentsOf: output), as: UTF8.self))
         }
 
         /// Replaces `old` by `new` in the file at `url`, which must hold it.
@@ -39,15 +44,15 @@ extension FarmTests {
         }
 
         @Test("ops/check-deploy.sh passes on deploy/")
-        func deployFilesPass() throws {
-            let result = try Self.checkDeploy()
+        func deployFilesPass() async throws {
+            let result = try await Self.checkDeploy()
             if result.status != 0 { print(result.output) }
             #expect(result.status == 0, "ops/check-deploy.sh exited \(result.status)")
             #expect(result.output.contains(", 0 failed"))
         }
 
         @Test("ops/check-deploy.sh fails on a unit with an unknown directive and a manifest with an unknown field")
-        func brokenFilesFail() throws {
+        func brokenFilesFail() async throws {
             let files = FileManager.default
             let scratch = files.temporaryDirectory.appendingPathComponent("longshot-deploy-\(UUID().uuidString)")
             defer { try? files.removeItem(at: scratch) }
@@ -59,7 +64,7 @@ extension FarmTests {
                 scratch.appendingPathComponent("kubernetes/longshot.yaml"),
                 replacing: "terminationGracePeriodSeconds: 300", with: "terminationGracePeriod: 300")
 
-            let result = try Self.checkDeploy(scratch)
+            let result = try await Self.checkDeploy(scratch)
             if result.status == 0 { print(result.output) }
             #expect(result.status != 0)
             #expect(result.output.contains("FAIL  systemd-analyze verify longshot-coordinator.service"))

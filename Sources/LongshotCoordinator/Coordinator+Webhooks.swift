@@ -17,6 +17,9 @@ extension Coordinator {
     static let webhookTries = 12
 
     func webhookLoop() async {
+        // Without webhooks (none for the cluster, none a job may name) there is nothing to call: endings
+        // are only cleared, and that can wait.
+        let pause: Duration = config.webhooks.isEmpty && config.webhookAllow.isEmpty ? .seconds(10) : .milliseconds(500)
         while !Task.isCancelled, !isStopped {
             do {
                 let urls = config.webhooks
@@ -28,7 +31,7 @@ extension Coordinator {
             } catch {
                 log.error("webhooks: \(error)")
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: pause)
         }
     }
 

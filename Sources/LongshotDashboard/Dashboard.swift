@@ -139,15 +139,18 @@ public struct Dashboard: Sendable {
     }
 
     static func reply(_ response: Longshot_V1_Response) -> Response {
+        let message: (any SwiftProtobuf.Message)?
         switch response.body {
         case .error(let e)?: return failure(e.code.httpStatus, e.message)
-        case .ack(let a)?: return json((try? a.jsonString(options: jsonOptions)) ?? "{}")
-        case .clusterStatus(let m)?: return json((try? m.jsonString(options: jsonOptions)) ?? "{}")
-        case .jobList(let m)?: return json((try? m.jsonString(options: jsonOptions)) ?? "{}")
-        case .jobDetail(let m)?: return json((try? m.jsonString(options: jsonOptions)) ?? "{}")
-        case .logs(let m)?: return json((try? m.jsonString(options: jsonOptions)) ?? "{}")
-        default: return failure(.badGateway, "unexpected reply from the coordinator")
+        case .ack(let m)?: message = m
+        case .clusterStatus(let m)?: message = m
+        case .jobList(let m)?: message = m
+        case .jobDetail(let m)?: message = m
+        case .logs(let m)?: message = m
+        default: message = nil
         }
+        guard let message else { return failure(.badGateway, "unexpected reply from the coordinator") }
+        return json((try? message.jsonString(options: jsonOptions)) ?? "{}")
     }
 
     static var jsonOptions: JSONEncodingOptions {

@@ -8,17 +8,12 @@ extension FarmTests {
     /// validators, and the first run may install kubernetes-validate.
     @Suite("deploy files")
     struct DeployFilesTests {
-        /// The package's root: this file is Tests/LongshotFarmTests/DeployFilesTests.swift.
-        private static func repositoryRoot() -> URL {
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        }
-
         /// Runs ops/check-deploy.sh on `directory` (default: deploy/); its exit status and its output.
         ///
         /// Waits with `Task.sleep`, never blocking a thread: the checks take up to a minute under load, and a
         /// test holding one of the two cooperative threads that long stalls every other test of the process.
         private static func checkDeploy(_ directory: URL? = nil) async throws -> (status: Int32, output: String) {
-            let script = repositoryRoot().appendingPathComponent("ops/check-deploy.sh").path
+            let script = Metrics.packageRoot().appendingPathComponent("ops/check-deploy.sh").path
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("check-deploy-\(UUID().uuidString).log")
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
@@ -56,7 +51,7 @@ extension FarmTests {
             let files = FileManager.default
             let scratch = files.temporaryDirectory.appendingPathComponent("longshot-deploy-\(UUID().uuidString)")
             defer { try? files.removeItem(at: scratch) }
-            try files.copyItem(at: Self.repositoryRoot().appendingPathComponent("deploy"), to: scratch)
+            try files.copyItem(at: Metrics.packageRoot().appendingPathComponent("deploy"), to: scratch)
             try Self.edit(
                 scratch.appendingPathComponent("systemd/longshot-coordinator.service"),
                 replacing: "[Service]\n", with: "[Service]\nRestartSecs=2\n")

@@ -26,7 +26,7 @@ extension Longshot_V1_Request.OneOf_Body {
     var allowedRoles: Set<Role> {
         switch self {
         case .registerWorker, .heartbeat, .acquireLease, .renewLease, .reportProgress, .reportResult, .reportFailure,
-            .stepExchange, .saveCheckpoint, .reportPreview:
+            .stepExchange, .saveCheckpoint, .reportPreview, .pullWork:
             return [.worker]
         case .getStatus: return [.worker, .client, .admin]
         case .workerAdmin: return [.admin]
@@ -48,6 +48,7 @@ extension Longshot_V1_Request.OneOf_Body {
         case .stepExchange: "exchange steps"
         case .saveCheckpoint: "save checkpoints"
         case .reportPreview: "send previews"
+        case .pullWork: "pull work"
         case .getStatus: "read the status"
         case .workerAdmin: "drain, block or unblock workers"
         case .submitJob: "submit jobs"
@@ -82,6 +83,7 @@ extension Longshot_V1_Request.OneOf_Body {
         switch self {
         case .heartbeat(let r): r.workerID
         case .acquireLease(let r): r.workerID
+        case .pullWork(let r): r.workerID
         default: nil
         }
     }

@@ -6,9 +6,9 @@ extension Coordinator {
     /// Publishes a job's event with what `watch` shows beside it: the job's windows done and in all
     /// (read from the database; step progress reuses the last counts read) and, for an event of a lease,
     /// the name of the worker that holds it.
-    func publish(_ event: Longshot_V1_Event, lease: String? = nil) async {
+    func publish(_ event: Longshot_V1_Event, lease: String? = nil, refresh: Bool? = nil) async {
         var event = event
-        if !event.jobID.isEmpty, let counts = await windowCounts(event.jobID, refresh: event.kind != .windowProgress) {
+        if !event.jobID.isEmpty, let counts = await windowCounts(event.jobID, refresh: refresh ?? (event.kind != .windowProgress)) {
             event.windowsDone = UInt32(clamping: counts.done)
             event.windowsTotal = UInt32(clamping: counts.total)
         }
@@ -24,6 +24,26 @@ extension Coordinator {
             $0.jobState = state
             $0.message = message
         })
+    }
+
+    /// Publishes a batch of lease events, counting each job's windows once for the batch.
+    /// - Returns: the jobs whose windows the count found all done.
+    @discardableResult
+    func publishBatch(_ batch: [(event: Longshot_V1_Event, lease: String)]) async -> Set<String> {
+        var counted = Set<String>()
+        for (event, lease) in batch {
+            await publish(event, lease: lease, refresh: counted.insert(event.jobID).inserted)
+        }
+        return Set(counted.filter { job in eventDetails.withLock { $0.counts[job].map { $0.done == $0.total } ?? false } })
+    }
+
+    /// Looks up the holder of the first of `leases` and notes it for all: they were granted together.
+    func sameHolder(_ leases: [String]) async {
+        guard let first = leases.first, let name = await workerName(holding: first) else { return }
+        eventDetails.withLock { details in
+            if details.leaseWorkers.count > EventDetails.limit { details.leaseWorkers.removeAll() }
+            for lease in leases { details.leaseWorkers[lease] = name }
+        }
     }
 
     private func windowCounts(_ job: String, refresh: Bool) async -> (done: Int, total: Int)? {

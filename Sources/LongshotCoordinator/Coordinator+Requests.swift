@@ -64,6 +64,7 @@ extension Coordinator {
         case .stepExchange(let r): return try await stepExchange(r)
         case .saveCheckpoint(let r): return try await saveCheckpoint(r)
         case .reportPreview(let r): return try await reportPreview(r)
+        case .pullWork(let r): return try await pullWork(r)
         case .submitJob(let r): return try await submit(r, caller)
         case .getStatus: return try await status()
         case .listJobs(let r): return try await listJobs(r)

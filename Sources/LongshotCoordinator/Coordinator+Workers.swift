@@ -27,18 +27,31 @@ extension Coordinator {
         events.publish(.make(.workerJoined, "worker \(r.name) joined (\(names), \(r.slots) slots)"))
         return .workerRegistered(.with {
             $0.workerID = id
-            $0.heartbeatIntervalMs = UInt32(config.heartbeatInterval.milliseconds)
+            // Heartbeats renew the worker's leases: at least three per lease TTL.
+            $0.heartbeatIntervalMs = UInt32(min(config.heartbeatInterval, config.leaseTTL / 3).milliseconds)
             $0.leaseTtlMs = UInt32(config.leaseTTL.milliseconds)
             $0.session = session.secret
         })
     }
 
+    /// Notes the worker alive, renews every lease it names (no RenewLease per lease), and tells it which
+    /// of them are no longer its own and whether it is drained.
     func heartbeat(_ r: Longshot_V1_Heartbeat) async throws -> Longshot_V1_Response.OneOf_Body {
-        guard try await database.run({ try $0.heartbeat(workerID: r.workerID) }) else {
+        let ttl = config.leaseTTL, id = r.workerID, leases = Array(Set(r.activeLeaseIds))
+        guard let beat = try await database.run({ try $0.heartbeat(workerID: id, leases: leases, ttl: ttl) }) else {
             throw RequestError(.notFound, "unknown worker \(r.workerID): register again")
         }
         engineStates.withLock { $0[r.workerID] = r.engines }
-        return .heartbeatAck(Longshot_V1_HeartbeatAck())
+        let revoked = leases.filter { !beat.renewed.contains($0) }
+        if !revoked.isEmpty {
+            leaseWindows.withLock { map in revoked.forEach { map.removeValue(forKey: $0) } }
+            log.info("worker \(id): \(revoked.count) lease(s) no longer its own: \(revoked.joined(separator: ", "))")
+        }
+        return .heartbeatAck(.with {
+            $0.revokedLeaseIds = revoked
+            $0.drain = beat.drain
+            $0.renewedUntilMs = Int64((Date().timeIntervalSince1970 + ttl.secondsValue) * 1000)
+        })
     }
 
     func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {

@@ -15,6 +15,8 @@ final class EventBus: Sendable {
     private let buffer = Mutex(Buffer())
     /// Events kept for watchers that fall behind.
     static let capacity = 4096
+    /// Which kinds of work were recently looked for in vain; every announcement of work forgets them.
+    let hints = WorkHints()
 
     private struct Buffer {
         var events: [(seq: UInt64, event: Longshot_V1_Event)] = []
@@ -73,6 +75,7 @@ final class EventBus: Sendable {
     /// reclaimed, a retry's back-off over, a worker unblocked). A hint only: workers still poll. The
     /// message says nothing more.
     func publishWorkAvailable(_ reason: String) {
+        hints.workAppeared()
         let event = Longshot_V1_Event.with {
             $0.protocolVersion = WireProtocol.version
             $0.message = "work available"

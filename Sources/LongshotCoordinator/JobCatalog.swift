@@ -1,6 +1,8 @@
 import Foundation
 import LongshotDiffusion
 import LongshotJob
+import LongshotProtocol
+import LongshotWire
 import Synchronization
 
 /// Parsed job specs and plans by job id: derived from the stored spec and the latent layout it was planned
@@ -8,6 +10,7 @@ import Synchronization
 /// from PostgreSQL). No engine is loaded to plan.
 final class JobCatalog: Sendable {
     private let cache = Mutex<[String: JobPlan]>([:])
+    private let wires = Mutex<[String: Longshot_V1_JobSpec]>([:])
 
     func plan(jobID: String, specJSON: String) throws -> JobPlan {
         if let plan = cache.withLock({ $0[jobID] }) { return plan }
@@ -18,9 +21,18 @@ final class JobCatalog: Sendable {
         return plan
     }
 
+    /// The job's spec as leases carry it, converted once per job.
+    func wire(jobID: String, plan: JobPlan) -> Longshot_V1_JobSpec {
+        if let wire = wires.withLock({ $0[jobID] }) { return wire }
+        let wire = plan.spec.wire
+        wires.withLock { $0[jobID] = wire }
+        return wire
+    }
+
     /// Drops a job's plan (the job ended or was deleted; a later `plan` parses it again).
     func forget(jobID: String) {
         cache.withLock { _ = $0.removeValue(forKey: jobID) }
+        wires.withLock { _ = $0.removeValue(forKey: jobID) }
     }
 
     /// The spec as stored: its fields and the layout it was planned with.

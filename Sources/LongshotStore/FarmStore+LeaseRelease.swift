@@ -8,6 +8,8 @@ enum LeaseFilter {
     case windows(jobID: String, indices: [Int])
     /// Every lease the worker holds.
     case worker(String)
+    /// These leases, where the worker still holds them.
+    case leases(workerID: String, ids: [String])
     /// Leases whose expiry is at or before `now` (nil: the database clock); locked rows are skipped.
     case expired(now: Date?)
 
@@ -16,6 +18,7 @@ enum LeaseFilter {
         case .job: return "job_id = $4"
         case .windows: return "job_id = $4 AND index = ANY ($5::int[])"
         case .worker: return "lease_owner = $4"
+        case .leases: return "lease_owner = $4 AND lease_id = ANY ($5::text[])"
         case .expired: return "lease_expires_at <= \(SQLTime.clock(4))"
         }
     }
@@ -24,6 +27,7 @@ enum LeaseFilter {
         switch self {
         case .job(let id), .worker(let id): return [.text(id)]
         case .windows(let id, let indices): return [.text(id), .intArray(indices)]
+        case .leases(let worker, let ids): return [.text(worker), .textArray(ids)]
         case .expired(let now): return [SQLTime.param(now)]
         }
     }

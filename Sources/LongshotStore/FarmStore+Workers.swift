@@ -84,6 +84,23 @@ extension FarmStore {
         }
     }
 
+    /// A heartbeat that also renews the leases the worker holds (see ``renewLeases(_:workerID:ttl:now:)``).
+    /// - Returns: nil when the id is unknown (the worker should register again); else the leases renewed
+    ///   and whether the worker is drained.
+    public func heartbeat(workerID: String, leases: [String], ttl: Duration) throws -> (renewed: Set<String>, drain: Bool)? {
+        try transaction { db in
+            let result = try db.query(
+                """
+                UPDATE workers SET last_seen_at = now(), state = CASE WHEN state = 'offline' THEN 'idle' ELSE state END
+                WHERE id = $1 RETURNING drain
+                """, [.text(workerID)])
+            guard let row = result.first else { return nil }
+            let renewed = try renewLeases(leases, workerID: workerID, ttl: ttl)
+            try refreshWorkerState(workerID)
+            return (renewed, try row.bool("drain"))
+        }
+    }
+
     /// Sets or clears a worker's drain flag: a draining worker keeps its leases but gets no new ones.
     /// - Returns: false when the id is unknown.
     @discardableResult

@@ -21,7 +21,8 @@ struct GroupRunner: Sendable {
     let log: Logger
     /// The worker's last log lines, sent with a failure report.
     let tail: LogTail
-    let ttl: Duration
+    /// The worker's leases: says when the coordinator took this one back.
+    let leases: WorkerLeases
     let engines: EngineRoster
     /// How often to send a preview (nil: never).
     let previewInterval: Duration?
@@ -32,8 +33,6 @@ struct GroupRunner: Sendable {
 
     func run() async {
         let id = lease.leaseID
-        let renewal = LeaseRenewal(leaseID: id, client: client, log: log, ttl: ttl)
-        defer { renewal.cancel() }
         let started = ContinuousClock.now
         let job = lease.jobID
         let name = "group \(lease.groupIndex)"
@@ -76,7 +75,7 @@ struct GroupRunner: Sendable {
                 PreviewSender(leaseID: id, client: client, plan: plan, denoiser: denoiser, frames: frames, interval: $0)
             }
             while stepper.step < spec.steps {
-                if renewal.isRevoked { throw LeaseStop.revoked }
+                if leases.isRevoked(id) { throw LeaseStop.revoked }
                 let stepStarted = ContinuousClock.now
                 let step = stepper.step
                 let current = stepper

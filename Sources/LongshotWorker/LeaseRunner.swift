@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import LongshotDigest
 import LongshotEngines
 import LongshotJob
 import LongshotLogging
@@ -16,25 +15,25 @@ enum LeaseStop: Error {
     case revoked
 }
 
-/// Works one lease: renders the window on its own thread while renewing the lease, reports progress,
-/// then uploads the result (retrying while the coordinator is away) or the failure.
+/// Works one window lease: renders the window on its own thread, reports progress while it runs (the
+/// heartbeat renews the lease), and returns the result for the pump to hand in with the next pull; a
+/// failure is reported at once.
 struct LeaseRunner: Sendable {
     let lease: Longshot_V1_LeaseGranted
     let client: CoordinatorLink
     let log: Logger
     /// The worker's last log lines, sent with a failure report.
     let tail: LogTail
-    let ttl: Duration
+    /// The worker's leases: says when the coordinator took this one back.
+    let leases: WorkerLeases
     /// Models loaded by earlier leases of this worker.
     let engines: EngineRoster
     /// How often to send a preview (nil: never).
     let previewInterval: Duration?
 
-    func run() async {
+    func run() async -> Longshot_V1_ReportResult? {
         let id = lease.leaseID
-        let renewal = LeaseRenewal(leaseID: id, client: client, log: log, ttl: ttl)
         let lastProgress = Mutex<ContinuousClock.Instant>(.now)
-        defer { renewal.cancel() }
 
         let started = ContinuousClock.now
         let job = lease.jobID, index = Int(lease.windowIndex)
@@ -57,14 +56,15 @@ struct LeaseRunner: Sendable {
             }
             let latents = try await onThread(name: "window-\(index)") {
                 try renderer.render(window: index, tap: previews?.tap) { step in
-                    if renewal.isRevoked { throw LeaseStop.revoked }
+                    if leases.isRevoked(id) { throw LeaseStop.revoked }
                     let stepTime = lastStep.withLock { last -> Duration in
                         defer { last = .now }
                         return ContinuousClock.now - last
                     }
                     FarmMetrics.step(stepTime, engine: spec.engine)
                     let due = lastProgress.withLock { last -> Bool in
-                        guard ContinuousClock.now - last > .milliseconds(250) || step == spec.steps else { return false }
+                        // Not after the last step: the result says as much.
+                        guard ContinuousClock.now - last > .milliseconds(250), step < spec.steps else { return false }
                         last = .now
                         return true
                     }
@@ -79,17 +79,17 @@ struct LeaseRunner: Sendable {
                 }
             }
             let tensor = try Longshot_V1_Tensor(latents: latents, frames: window.count, layout: renderer.plan.layout)
+            // No digest: the coordinator hashes what it stores.
             let result = Longshot_V1_ReportResult.with {
                 $0.leaseID = id
                 $0.latents = tensor
-                $0.digest = SHA256.hex(floats: latents)
             }
-            let elapsed = ContinuousClock.now - started
-            try await client.callRetrying(.reportResult(result), for: .seconds(300))
-            log.info("job \(job) window \(index): done in \(elapsed), result uploaded")
+            log.info("job \(job) window \(index): done in \(ContinuousClock.now - started)")
             FarmMetrics.workerLease("done", kind: "window")
+            return result
         } catch {
             await settleFailedLease(error, leaseID: id, what: "job \(job) window \(index)", client: client, log: log, tail: tail)
+            return nil
         }
     }
 }

@@ -19,13 +19,12 @@ struct SegmentRunner: Sendable {
     let log: Logger
     /// The worker's last log lines, sent with a failure report.
     let tail: LogTail
-    let ttl: Duration
+    /// The worker's leases: says when the coordinator took this one back.
+    let leases: WorkerLeases
     let engines: EngineRoster
 
     func run() async {
         let id = lease.leaseID
-        let renewal = LeaseRenewal(leaseID: id, client: client, log: log, ttl: ttl)
-        defer { renewal.cancel() }
         let job = lease.jobID, index = Int(lease.segmentIndex)
         var log = self.log
         log[metadataKey: "job.id"] = "\(job)"
@@ -49,7 +48,7 @@ struct SegmentRunner: Sendable {
             _ = try await onThread(name: "segment-\(index)") {
                 try SegmentEncoder(plan: plan, denoiser: denoiser).encode(segments[index], latents: latents, to: scratch)
             }
-            if renewal.isRevoked { throw LeaseStop.revoked }
+            if leases.isRevoked(id) { throw LeaseStop.revoked }
             let video = try Data(contentsOf: scratch)
             let result = Longshot_V1_ReportResult.with {
                 $0.leaseID = id

@@ -4,87 +4,32 @@ import LongshotProtocol
 import LongshotTransport
 import Synchronization
 
-/// "Work available" notifications from the coordinator's events address (topic `work`), so that an idle
-/// slot asks for a lease at once instead of at its next poll.
+/// "Work available" notifications from the coordinator's events address (topic `work`), so that a starved
+/// worker asks for leases at once instead of at its next poll.
 ///
-/// PUB/SUB is lossy and the coordinator may restart, so a notification only shortens a wait: a slot still
+/// PUB/SUB is lossy and the coordinator may restart, so a notification only shortens a wait: the worker still
 /// asks again when the coordinator's retry-after has passed.
 final class WorkNotifications: Sendable {
     /// The PUB topic the coordinator publishes "work available" on.
     static let topic = "work"
 
-    private let state = Mutex<State>(State())
+    /// Rung for every notification: the worker's lease pump waits on it.
+    let bell: Doorbell
+    private let starved = Atomic<Bool>(false)
+    private let count = Atomic<UInt64>(0)
 
-    private struct State {
-        var generation: UInt64 = 0
-        var nextID: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        /// Waits in progress, and those of them woken (by their timer or cancellation) before they parked.
-        var active: Set<UInt64> = []
-        var wokenEarly: Set<UInt64> = []
+    /// Notifications received so far.
+    var received: UInt64 { count.load(ordering: .relaxed) }
+
+    init(bell: Doorbell) { self.bell = bell }
+
+    /// Set while the worker wants work and the coordinator had none: only then is it subscribed.
+    var isStarved: Bool {
+        get { starved.load(ordering: .relaxed) }
+        set { starved.store(newValue, ordering: .relaxed) }
     }
 
-    /// Count of notifications so far; take it before asking for work, wait with it after.
-    var generation: UInt64 { state.withLock { $0.generation } }
-
-    /// Wakes every waiting slot.
-    func notify() {
-        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.generation &+= 1
-            let waiting = Array(s.waiters.values)
-            s.waiters.removeAll()
-            return waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
-
-    /// Returns after `duration`, or as soon as a notification newer than `seen` arrives (at once when one
-    /// already has), or when the task is cancelled.
-    func wait(for duration: Duration, after seen: UInt64) async {
-        let id = state.withLock { s -> UInt64 in
-            s.nextID &+= 1
-            s.active.insert(s.nextID)
-            return s.nextID
-        }
-        let timer = Task {
-            do {
-                try await Task.sleep(for: duration)
-                self.wake(id)
-            } catch {}
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.generation != seen || s.wokenEarly.contains(id) { return true }
-                    s.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            self.wake(id)
-        }
-        timer.cancel()
-        state.withLock { s in
-            s.active.remove(id)
-            s.wokenEarly.remove(id)
-            s.waiters.removeValue(forKey: id)
-        }
-    }
-
-    private func wake(_ id: UInt64) {
-        let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if let continuation = s.waiters.removeValue(forKey: id) { return continuation }
-            if s.active.contains(id) { s.wokenEarly.insert(id) }
-            return nil
-        }
-        continuation?.resume()
-    }
-
-    /// Whether a slot is waiting for work now.
-    private var isIdle: Bool { state.withLock { !$0.active.isEmpty } }
-
-    /// Receives notifications from `address` until cancelled, but only while a slot is idle: NNG's SUB
+    /// Receives notifications from `address` until cancelled, but only while the worker is starved (it wants work and the coordinator had none): NNG's SUB
     /// filters on the subscriber's side, so a subscribed worker is sent every event of every running job,
     /// which costs a busy farm's coordinator and workers real CPU. Connected while idle, closed when busy.
     /// NNG redials on its own when the coordinator restarts; anything missed (a notification sent just
@@ -95,7 +40,7 @@ final class WorkNotifications: Sendable {
         var warned = false
         defer { subscriber?.close() }
         while !Task.isCancelled {
-            guard isIdle else {
+            guard isStarved else {
                 subscriber?.close()
                 subscriber = nil
                 try? await Task.sleep(for: .milliseconds(20))
@@ -120,7 +65,10 @@ final class WorkNotifications: Sendable {
             }
             do {
                 let message = try await socket.receive(timeout: .milliseconds(100))
-                if message.topic == Self.topic { notify() }
+                if message.topic == Self.topic {
+                    count.add(1, ordering: .relaxed)
+                    bell.ring()
+                }
             } catch where error.kind == .timedOut {
                 continue
             } catch {

@@ -17,7 +17,9 @@ public final class WorkerService: Sendable {
     /// The last lines `log` wrote, sent with failure reports.
     public let tail = LogTail()
     private let link: CoordinatorLink
-    private let notifications = WorkNotifications()
+    /// The leases held, from grant to hand-in; its bells wake the pump and the slots.
+    private let leases: WorkerLeases
+    private let notifications: WorkNotifications
     /// The engines, loaded once and kept warm from one lease and job to the next.
     public let engines: EngineRoster
     private let offers = Mutex<[Longshot_V1_EngineOffer]>([])
@@ -26,11 +28,9 @@ public final class WorkerService: Sendable {
     struct State {
         var workerID = ""
         var stopping = false
-        var active: Set<String> = []
         /// Jobs this worker is asking to adopt a group of right now, and adopted groups still running.
         var adopting: Set<String> = []
         var adopted = 0
-        var ttl: Duration = .seconds(15)
         var heartbeat: Duration = .seconds(1)
     }
 
@@ -41,6 +41,8 @@ public final class WorkerService: Sendable {
         self.log = log
         self.link = try CoordinatorLink(address: config.coordinator, token: config.token, tls: config.tls)
         self.engines = EngineRoster(config.engines)
+        self.leases = WorkerLeases(slots: config.slots)
+        self.notifications = WorkNotifications(bell: leases.pumpBell)
     }
 
     /// Asks the worker to finish what it holds and return from `run()`.
@@ -49,7 +51,8 @@ public final class WorkerService: Sendable {
 
     public func stop() {
         state.withLock { $0.stopping = true }
-        log.info("stopping: finishing \(state.withLock { $0.active.count }) window(s), taking no new ones")
+        let (running, queued) = leases.change { ($0.running.count, $0.queued.count) }
+        log.info("stopping: finishing \(running) lease(s), giving back \(queued) queued, taking no new ones")
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
@@ -67,6 +70,8 @@ public final class WorkerService: Sendable {
                 return false
             }
             group.addTask { await self.notificationLoop(); return false }
+            // The pump counts as a slot: the worker is done once it has handed everything in.
+            group.addTask { try await self.pumpLoop(); return true }
             group.addTask {
                 do { try await self.watchdogLoop() } catch is CancellationError {}
                 return false
@@ -79,7 +84,7 @@ public final class WorkerService: Sendable {
             while let wasSlot = try await group.next() {
                 guard wasSlot else { continue }
                 finishedSlots += 1
-                if finishedSlots == config.slots { group.cancelAll() }
+                if finishedSlots == config.slots + 1 { group.cancelAll() }
             }
         }
         while state.withLock({ $0.adopted > 0 }) { try await Task.sleep(for: .milliseconds(100)) }
@@ -102,25 +107,29 @@ public final class WorkerService: Sendable {
         }
     }
 
-    /// Runs one lease: a window, a codenoise group or a decode segment.
-    private func work(_ lease: Longshot_V1_LeaseGranted, ttl: Duration) async {
-        state.withLock { _ = $0.active.insert(lease.leaseID) }
+    /// Runs one lease: a window, a codenoise group or a decode segment. A window's result goes to the
+    /// book's outbox for the next pull; segments and groups hand in their own.
+    private func work(_ lease: Longshot_V1_LeaseGranted) async {
+        let started = ContinuousClock.now
         if lease.hasSegmentIndex {
-            await SegmentRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines).run()
+            await SegmentRunner(lease: lease, client: link, log: log, tail: tail, leases: leases, engines: engines).run()
+            leases.change { $0.finished(lease.leaseID, result: nil, took: nil, at: .now) }
         } else if lease.windowCount > 0 {
-            await GroupRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines, previewInterval: config.previewInterval) { [self] job in
+            await GroupRunner(lease: lease, client: link, log: log, tail: tail, leases: leases, engines: engines, previewInterval: config.previewInterval) { [self] job in
                 adopt(job)
             }.run()
+            leases.change { $0.finished(lease.leaseID, result: nil, took: nil, at: .now) }
         } else {
-            await LeaseRunner(lease: lease, client: link, log: log, tail: tail, ttl: ttl, engines: engines, previewInterval: config.previewInterval).run()
+            let result = await LeaseRunner(lease: lease, client: link, log: log, tail: tail, leases: leases, engines: engines, previewInterval: config.previewInterval).run()
+            let took = ContinuousClock.now - started
+            leases.change { $0.finished(lease.leaseID, result: result, took: result == nil ? nil : took, at: .now) }
         }
-        state.withLock { _ = $0.active.remove(lease.leaseID) }
     }
 
     /// Takes a group of `jobID` that no worker holds, beyond this worker's slots: one of its groups waits
     /// at that job's step barrier, which cannot complete otherwise.
     private func adopt(_ jobID: String) {
-        let (id, ttl, fresh) = state.withLock { s in (s.workerID, s.ttl, s.adopting.insert(jobID).inserted) }
+        let (id, fresh) = state.withLock { s in (s.workerID, s.adopting.insert(jobID).inserted) }
         guard fresh else { return }
         Task {
             defer { state.withLock { _ = $0.adopting.remove(jobID) } }
@@ -130,7 +139,8 @@ public final class WorkerService: Sendable {
             })) else { return }
             log.info("adopting group \(lease.groupIndex) of job \(jobID): it had no worker")
             state.withLock { $0.adopted += 1 }
-            await work(lease, ttl: ttl)
+            leases.change { $0.startExtra(lease.leaseID) }
+            await work(lease)
             state.withLock { $0.adopted -= 1 }
         }
     }
@@ -152,7 +162,6 @@ public final class WorkerService: Sendable {
                     link.client.setSession(r.session)
                     state.withLock {
                         $0.workerID = r.workerID
-                        $0.ttl = .milliseconds(Int(max(r.leaseTtlMs, 1000)))
                         $0.heartbeat = .milliseconds(Int(max(r.heartbeatIntervalMs, 200)))
                     }
                     log.info("registered as \(r.workerID) with \(config.coordinator) (engines \(config.engineNames), \(config.slots) slot(s))")
@@ -196,8 +205,9 @@ public final class WorkerService: Sendable {
 
     private func heartbeatLoop() async throws {
         while !Task.isCancelled {
-            let (id, active, interval) = state.withLock { ($0.workerID, Array($0.active), $0.heartbeat) }
+            let (id, interval) = state.withLock { ($0.workerID, $0.heartbeat) }
             try await Task.sleep(for: interval)
+            let held = leases.read(\.held)
             for name in engines.unloadIdle() { log.info("engine \(name) unloaded after its idle time") }
             do {
                 let engineStates = engines.states.map { e in
@@ -210,11 +220,23 @@ public final class WorkerService: Sendable {
                         $0.gpuBytes = UInt64(e.gpuBytes)
                     }
                 }
-                _ = try await link.call(.heartbeat(.with {
+                let reply = try await link.call(.heartbeat(.with {
                     $0.workerID = id
-                    $0.activeLeaseIds = active
+                    $0.activeLeaseIds = held
                     $0.engines = engineStates
                 }))
+                if case .heartbeatAck(let ack) = reply {
+                    let revoked = Set(ack.revokedLeaseIds)
+                    let wasDrained = leases.change { book -> Bool in
+                        defer {
+                            book.revoke(revoked)
+                            book.drained = ack.drain
+                        }
+                        return book.drained
+                    }
+                    for lease in revoked { log.info("lease \(lease) was taken back by the coordinator") }
+                    if ack.drain != wasDrained { log.info(ack.drain ? "drained: finishing what is held, taking no new leases" : "no longer drained") }
+                }
             } catch where error.code == .notFound {
                 log.info("the coordinator forgot this worker; registering again")
                 try await register()
@@ -224,38 +246,77 @@ public final class WorkerService: Sendable {
         }
     }
 
+    /// A slot: runs the book's next queued lease, waits while there is none, returns once stopping with
+    /// nothing queued.
     private func slotLoop(_ slot: Int) async throws {
-        var pause = Duration.milliseconds(200)
-        while !stopping {
-            let (id, ttl) = state.withLock { ($0.workerID, $0.ttl) }
-            let reply: Longshot_V1_Response.OneOf_Body
-            // Taken before asking, so that work announced while the answer travels is not missed.
-            let seen = notifications.generation
-            do {
-                reply = try await link.call(.acquireLease(.with {
-                    $0.workerID = id
-                    $0.freeSlots = 1
-                }))
-                pause = .milliseconds(200)
-            } catch where error.code == .notFound {
-                try await register()
-                continue
-            } catch {
-                log.info("slot \(slot): \(error.message); retrying in \(pause)")
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(5))
+        while true {
+            let seen = leases.slotBell.generation
+            let stopping = self.stopping
+            if let lease = leases.change({ stopping ? nil : $0.start() }) {
+                await work(lease)
                 continue
             }
-            switch reply {
-            case .leaseGranted(let lease):
-                await work(lease, ttl: ttl)
-            case .noWork(let wait):
-                // Until the retry-after passes or the coordinator announces work, whichever comes first.
-                await notifications.wait(for: .milliseconds(Int(min(max(wait.retryAfterMs, 50), 5000))), after: seen)
-                try Task.checkCancellation()
-            default:
-                log.error("slot \(slot): unexpected reply to acquire")
-                try await Task.sleep(for: .seconds(1))
+            if stopping { return }
+            await leases.slotBell.wait(for: .seconds(1), after: seen)
+        }
+    }
+
+    /// The pump: hands in finished windows and refills the queue with PullWork whenever the book says so
+    /// (see ``LeaseBook/shouldPull(now:stopping:starved:)``); while the coordinator has nothing, waits for
+    /// its retry-after or a work notification. Returns once stopping with nothing held.
+    private func pumpLoop() async throws {
+        var pause = Duration.milliseconds(200)
+        var starvedUntil: ContinuousClock.Instant?
+        var notificationsSeen = notifications.received
+        while true {
+            let seen = leases.pumpBell.generation
+            let now = ContinuousClock.now
+            let stopping = self.stopping
+            if notifications.received != notificationsSeen { starvedUntil = nil }
+            let starved = starvedUntil.map { now < $0 } ?? false
+            notifications.isStarved = starved
+            let (go, empty, due) = leases.read { ($0.shouldPull(now: now, stopping: stopping, starved: starved), $0.isEmpty, $0.nextResultDue) }
+            if stopping, empty { return }
+            guard go else {
+                var wait = Duration.seconds(1)
+                if let due { wait = min(wait, due - now) }
+                if let starvedUntil, starvedUntil > now { wait = min(wait, starvedUntil - now) }
+                await leases.pumpBell.wait(for: max(wait, .milliseconds(1)), after: seen)
+                continue
+            }
+            let id = state.withLock { $0.workerID }
+            let pull = leases.change { $0.takePull(stopping: stopping) }
+            notificationsSeen = notifications.received
+            do throws(FarmCallError) {
+                let reply = try await link.call(.pullWork(.with {
+                    $0.workerID = id
+                    $0.results = pull.results
+                    $0.releasedLeaseIds = pull.release
+                    $0.want = UInt32(pull.want)
+                }))
+                guard case .workPulled(let pulled) = reply else { throw FarmCallError(code: .internal, message: "unexpected reply to PullWork") }
+                pause = .milliseconds(200)
+                for outcome in pulled.outcomes where outcome.hasError {
+                    log.info("lease \(outcome.leaseID): \(outcome.error.message)")
+                }
+                leases.change { book in
+                    book.handedIn()
+                    book.granted(pulled.leases)
+                }
+                if !pulled.leases.isEmpty {
+                    starvedUntil = nil
+                } else if pull.want > 0 {
+                    starvedUntil = .now + .milliseconds(Int(min(max(pulled.retryAfterMs, 50), 5000)))
+                }
+            } catch where error.code == .notFound {
+                // The coordinator forgot this worker: registering again releases what it held.
+                leases.change { $0.pullFailed(at: .now) }
+                try await register()
+            } catch {
+                leases.change { $0.pullFailed(at: .now) }
+                log.info("pull: \(error.message); retrying in \(pause)")
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
             }
         }
     }

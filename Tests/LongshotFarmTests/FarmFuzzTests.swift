@@ -34,7 +34,13 @@ extension FarmTests {
                 ]
                 let workerBodies: [Longshot_V1_Request.OneOf_Body] = [
                     .heartbeat(.with { $0.workerID = registered.workerID }),
-                    .acquireLease(.with { $0.workerID = registered.workerID; $0.freeSlots = 0 }),
+                    .acquireLease(.with { $0.workerID = registered.workerID }),
+                    .pullWork(.with {
+                        $0.workerID = registered.workerID
+                        $0.want = 2
+                        $0.results = [.with { $0.leaseID = "l-aaaaaaaaaaaa"; $0.latents = tensor }]
+                        $0.releasedLeaseIds = ["l-bbbbbbbbbbbb"]
+                    }),
                     .renewLease(.with { $0.leaseID = "l-aaaaaaaaaaaa" }),
                     .reportProgress(.with { $0.leaseID = "l-aaaaaaaaaaaa"; $0.step = 1; $0.steps = 8 }),
                     .reportResult(.with { $0.leaseID = "l-aaaaaaaaaaaa"; $0.latents = tensor; $0.digest = "x" }),

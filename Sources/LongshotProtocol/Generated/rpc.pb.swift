@@ -121,6 +121,14 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     set {body = .reportPreview(newValue)}
   }
 
+  public var pullWork: Longshot_V1_PullWork {
+    get {
+      if case .pullWork(let v)? = body {return v}
+      return Longshot_V1_PullWork()
+    }
+    set {body = .pullWork(newValue)}
+  }
+
   /// Client API (30-59).
   public var submitJob: Longshot_V1_SubmitJob {
     get {
@@ -232,6 +240,7 @@ public nonisolated struct Longshot_V1_Request: Sendable {
     case stepExchange(Longshot_V1_StepExchange)
     case saveCheckpoint(Longshot_V1_SaveCheckpoint)
     case reportPreview(Longshot_V1_ReportPreview)
+    case pullWork(Longshot_V1_PullWork)
     /// Client API (30-59).
     case submitJob(Longshot_V1_SubmitJob)
     case getStatus(Longshot_V1_GetStatus)
@@ -351,6 +360,14 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     set {body = .stepExchanged(newValue)}
   }
 
+  public var workPulled: Longshot_V1_WorkPulled {
+    get {
+      if case .workPulled(let v)? = body {return v}
+      return Longshot_V1_WorkPulled()
+    }
+    set {body = .workPulled(newValue)}
+  }
+
   /// Client API (30-59).
   public var jobSubmitted: Longshot_V1_JobSubmitted {
     get {
@@ -428,6 +445,7 @@ public nonisolated struct Longshot_V1_Response: Sendable {
     case noWork(Longshot_V1_NoWork)
     case leaseRenewed(Longshot_V1_LeaseRenewed)
     case stepExchanged(Longshot_V1_StepExchanged)
+    case workPulled(Longshot_V1_WorkPulled)
     /// Client API (30-59).
     case jobSubmitted(Longshot_V1_JobSubmitted)
     case clusterStatus(Longshot_V1_ClusterStatus)
@@ -449,7 +467,7 @@ fileprivate nonisolated let _protobuf_package = "longshot.v1"
 
 nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{3}report_preview\0\u{4}\u{b}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0\u{3}delete_job\0\u{3}get_preview\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{4}\u{9}register_worker\0\u{1}heartbeat\0\u{3}acquire_lease\0\u{3}renew_lease\0\u{3}report_progress\0\u{3}report_result\0\u{3}report_failure\0\u{3}step_exchange\0\u{3}save_checkpoint\0\u{3}report_preview\0\u{3}pull_work\0\u{4}\u{a}submit_job\0\u{3}get_status\0\u{3}list_jobs\0\u{3}show_job\0\u{1}rerun\0\u{1}cancel\0\u{3}fetch_video\0\u{3}get_logs\0\u{3}worker_admin\0\u{3}watch_events\0\u{3}delete_job\0\u{3}get_preview\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -586,6 +604,19 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
         if let v = v {
           if hadOneofValue {try decoder.handleConflictingOneOf()}
           self.body = .reportPreview(v)
+        }
+      }()
+      case 20: try {
+        var v: Longshot_V1_PullWork?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .pullWork(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .pullWork(v)
         }
       }()
       case 30: try {
@@ -798,6 +829,10 @@ nonisolated extension Longshot_V1_Request: SwiftProtobuf.Message, SwiftProtobuf.
       guard case .reportPreview(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
     }()
+    case .pullWork?: try {
+      guard case .pullWork(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
     case .submitJob?: try {
       guard case .submitJob(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
@@ -895,7 +930,7 @@ nonisolated extension Longshot_V1_RequestEnvelope: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{4}\u{f}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0\u{3}event_batch\0\u{1}preview\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}error\0\u{1}ack\0\u{4}\u{7}worker_registered\0\u{3}heartbeat_ack\0\u{3}lease_granted\0\u{3}no_work\0\u{3}lease_renewed\0\u{3}step_exchanged\0\u{3}work_pulled\0\u{4}\u{e}job_submitted\0\u{3}cluster_status\0\u{3}job_list\0\u{3}job_detail\0\u{3}video_chunk\0\u{1}logs\0\u{3}event_batch\0\u{1}preview\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1006,6 +1041,19 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
         if let v = v {
           if hadOneofValue {try decoder.handleConflictingOneOf()}
           self.body = .stepExchanged(v)
+        }
+      }()
+      case 16: try {
+        var v: Longshot_V1_WorkPulled?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .workPulled(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .workPulled(v)
         }
       }()
       case 30: try {
@@ -1157,6 +1205,10 @@ nonisolated extension Longshot_V1_Response: SwiftProtobuf.Message, SwiftProtobuf
     case .stepExchanged?: try {
       guard case .stepExchanged(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .workPulled?: try {
+      guard case .workPulled(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
     }()
     case .jobSubmitted?: try {
       guard case .jobSubmitted(let v)? = self.body else { preconditionFailure() }

@@ -193,6 +193,8 @@ public nonisolated struct Longshot_V1_Heartbeat: Sendable {
 
   public var workerID: String = String()
 
+  /// Every lease the worker holds, running or queued: each is renewed for another lease TTL (the worker
+  /// needs no RenewLease of its own), and those no longer its own come back in revoked_lease_ids.
   public var activeLeaseIds: [String] = []
 
   /// The worker's engines now: loaded or not, how often loaded, their memory.
@@ -232,11 +234,14 @@ public nonisolated struct Longshot_V1_HeartbeatAck: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Leases the worker must abandon (job cancelled, lease expired or reassigned).
+  /// Of the heartbeat's active_lease_ids, those the worker must abandon (job cancelled, lease expired,
+  /// reclaimed or rerun); the others were renewed until renewed_until_ms.
   public var revokedLeaseIds: [String] = []
 
-  /// The worker was drained or blocked: finish current leases, take no new ones.
+  /// The worker was drained: finish the leases it holds, ask for no new ones until drain is false again.
   public var drain: Bool = false
+
+  public var renewedUntilMs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -250,8 +255,6 @@ public nonisolated struct Longshot_V1_AcquireLease: Sendable {
   // methods supported on all messages.
 
   public var workerID: String = String()
-
-  public var freeSlots: UInt32 = 0
 
   /// Codenoise: take a group of this job that nobody holds, beyond the worker's slots (its own groups wait
   /// at a step barrier for it; see StepExchanged.adopt).
@@ -503,6 +506,75 @@ public nonisolated struct Longshot_V1_SaveCheckpoint: Sendable {
   public init() {}
 
   fileprivate var _latents: Longshot_V1_Tensor? = nil
+}
+
+/// The worker's main call: hand in finished windows, give back leases it will not run, and take up to
+/// `want` new leases, in one round trip and a few database transactions. Answered by WorkPulled.
+public nonisolated struct Longshot_V1_PullWork: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var workerID: String = String()
+
+  /// Finished window leases (a segment's or group's result goes by ReportResult).
+  public var results: [Longshot_V1_ReportResult] = []
+
+  /// Leases granted but not started that the worker will not run (it is stopping): their windows go back
+  /// to pending at once, and the attempt is not counted.
+  public var releasedLeaseIds: [String] = []
+
+  /// How many leases the worker wants now (0: only hand in results). The coordinator grants at most 64.
+  public var want: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Longshot_V1_WorkPulled: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One per PullWork.results, in the same order.
+  public var outcomes: [Longshot_V1_ResultOutcome] = []
+
+  /// Decode segments first, then codenoise groups, then windows; fewer than `want` when that is all there is.
+  public var leases: [Longshot_V1_LeaseGranted] = []
+
+  /// When no lease was granted: ask again after this long, or when a "work" notification arrives.
+  public var retryAfterMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What became of one handed-in result.
+public nonisolated struct Longshot_V1_ResultOutcome: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: String = String()
+
+  /// Unset (code ERROR_CODE_UNSPECIFIED): stored, or already stored. LEASE_LOST: the lease was not current,
+  /// the result was discarded. INVALID_ARGUMENT: the upload does not match its window (counted as failed).
+  public var error: Longshot_V1_Error {
+    get {_error ?? Longshot_V1_Error()}
+    set {_error = newValue}
+  }
+  /// Returns true if `error` has been explicitly set.
+  public var hasError: Bool {self._error != nil}
+  /// Clears the value of `error`. Subsequent reads from it will return its default value.
+  public mutating func clearError() {self._error = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _error: Longshot_V1_Error? = nil
 }
 
 public nonisolated struct Longshot_V1_NoWork: Sendable {
@@ -946,7 +1018,7 @@ nonisolated extension Longshot_V1_EngineState: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Longshot_V1_HeartbeatAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HeartbeatAck"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}revoked_lease_ids\0\u{1}drain\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}revoked_lease_ids\0\u{1}drain\0\u{3}renewed_until_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -956,6 +1028,7 @@ nonisolated extension Longshot_V1_HeartbeatAck: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedStringField(value: &self.revokedLeaseIds) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.drain) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.renewedUntilMs) }()
       default: break
       }
     }
@@ -968,12 +1041,16 @@ nonisolated extension Longshot_V1_HeartbeatAck: SwiftProtobuf.Message, SwiftProt
     if self.drain != false {
       try visitor.visitSingularBoolField(value: self.drain, fieldNumber: 2)
     }
+    if self.renewedUntilMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.renewedUntilMs, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Longshot_V1_HeartbeatAck, rhs: Longshot_V1_HeartbeatAck) -> Bool {
     if lhs.revokedLeaseIds != rhs.revokedLeaseIds {return false}
     if lhs.drain != rhs.drain {return false}
+    if lhs.renewedUntilMs != rhs.renewedUntilMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -981,7 +1058,7 @@ nonisolated extension Longshot_V1_HeartbeatAck: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AcquireLease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{3}free_slots\0\u{3}adopt_job_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{4}\u{2}adopt_job_id\0\u{c}\u{2}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -990,7 +1067,6 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.freeSlots) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.adoptJobID) }()
       default: break
       }
@@ -1001,9 +1077,6 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
     if !self.workerID.isEmpty {
       try visitor.visitSingularStringField(value: self.workerID, fieldNumber: 1)
     }
-    if self.freeSlots != 0 {
-      try visitor.visitSingularUInt32Field(value: self.freeSlots, fieldNumber: 2)
-    }
     if !self.adoptJobID.isEmpty {
       try visitor.visitSingularStringField(value: self.adoptJobID, fieldNumber: 3)
     }
@@ -1012,7 +1085,6 @@ nonisolated extension Longshot_V1_AcquireLease: SwiftProtobuf.Message, SwiftProt
 
   public static func ==(lhs: Longshot_V1_AcquireLease, rhs: Longshot_V1_AcquireLease) -> Bool {
     if lhs.workerID != rhs.workerID {return false}
-    if lhs.freeSlots != rhs.freeSlots {return false}
     if lhs.adoptJobID != rhs.adoptJobID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -1431,6 +1503,130 @@ nonisolated extension Longshot_V1_SaveCheckpoint: SwiftProtobuf.Message, SwiftPr
     if lhs.leaseID != rhs.leaseID {return false}
     if lhs.step != rhs.step {return false}
     if lhs._latents != rhs._latents {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_PullWork: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PullWork"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}results\0\u{3}released_lease_ids\0\u{1}want\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.releasedLeaseIds) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.want) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.workerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.workerID, fieldNumber: 1)
+    }
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 2)
+    }
+    if !self.releasedLeaseIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.releasedLeaseIds, fieldNumber: 3)
+    }
+    if self.want != 0 {
+      try visitor.visitSingularUInt32Field(value: self.want, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_PullWork, rhs: Longshot_V1_PullWork) -> Bool {
+    if lhs.workerID != rhs.workerID {return false}
+    if lhs.results != rhs.results {return false}
+    if lhs.releasedLeaseIds != rhs.releasedLeaseIds {return false}
+    if lhs.want != rhs.want {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_WorkPulled: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WorkPulled"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}outcomes\0\u{1}leases\0\u{3}retry_after_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.outcomes) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.leases) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.retryAfterMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.outcomes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.outcomes, fieldNumber: 1)
+    }
+    if !self.leases.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.leases, fieldNumber: 2)
+    }
+    if self.retryAfterMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.retryAfterMs, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_WorkPulled, rhs: Longshot_V1_WorkPulled) -> Bool {
+    if lhs.outcomes != rhs.outcomes {return false}
+    if lhs.leases != rhs.leases {return false}
+    if lhs.retryAfterMs != rhs.retryAfterMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Longshot_V1_ResultOutcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResultOutcome"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._error) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.leaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.leaseID, fieldNumber: 1)
+    }
+    try { if let v = self._error {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Longshot_V1_ResultOutcome, rhs: Longshot_V1_ResultOutcome) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs._error != rhs._error {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -130,6 +130,7 @@ let package = Package(
         .testTarget(name: "LongshotDiTTests", dependencies: ["LongshotDiT", "LongshotTensor", "LongshotDiffusion"]),
         .testTarget(name: "LongshotTransportTests", dependencies: ["LongshotTransport", "LongshotProtocol", "LongshotAuth"]),
         .testTarget(name: "LongshotStoreTests", dependencies: ["LongshotStore", "LongshotTestSupport"]),
+        .testTarget(name: "LongshotWorkerTests", dependencies: ["LongshotWorker", "LongshotProtocol"]),
         .testTarget(
             name: "LongshotFarmTests",
             dependencies: [

@@ -33,7 +33,7 @@ extension Coordinator {
 
     /// Up to `want` leases for the worker: segments and groups where there may be some (see ``WorkHints``),
     /// then windows in one statement.
-    private func grant(_ want: Int, workerID: String) async throws -> [Longshot_V1_LeaseGranted] {
+    func grant(_ want: Int, workerID: String) async throws -> [Longshot_V1_LeaseGranted] {
         var leases: [Longshot_V1_LeaseGranted] = []
         let hints = events.hints
         if hints.mayHave(.segments) {

@@ -59,7 +59,7 @@ extension Coordinator {
         case .acquireLease(let r): return try await acquireLease(r)
         case .renewLease(let r): return try await renewLease(r)
         case .reportProgress(let r): return try await reportProgress(r)
-        case .reportResult(let r): return try await reportResult(r)
+        case .reportResult(let r): return try await reportResult(r, caller)
         case .reportFailure(let r): return try await reportFailure(r)
         case .stepExchange(let r): return try await stepExchange(r)
         case .saveCheckpoint(let r): return try await saveCheckpoint(r)

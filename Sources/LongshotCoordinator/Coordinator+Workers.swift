@@ -54,36 +54,15 @@ extension Coordinator {
         })
     }
 
+    /// One lease (a worker of before PullWork, or a codenoise group to adopt beyond the worker's slots).
     func acquireLease(_ r: Longshot_V1_AcquireLease) async throws -> Longshot_V1_Response.OneOf_Body {
-        let ttl = config.leaseTTL
-        // Segments first: they finish jobs whose windows are done.
-        if r.adoptJobID.isEmpty, let segment = try await acquireSegment(workerID: r.workerID) {
-            return .leaseGranted(segment)
-        }
-        if let group = try await acquireGroup(workerID: r.workerID, adopt: r.adoptJobID.isEmpty ? nil : r.adoptJobID) {
+        let noWork = Longshot_V1_Response.OneOf_Body.noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
+        if !r.adoptJobID.isEmpty {
+            guard let group = try await acquireGroup(workerID: r.workerID, adopt: r.adoptJobID) else { return noWork }
             return .leaseGranted(group)
         }
-        guard r.adoptJobID.isEmpty else {
-            return .noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
-        }
-        guard let lease = try await database.run({ try $0.acquireLease(workerID: r.workerID, ttl: ttl) }) else {
-            return .noWork(.with { $0.retryAfterMs = UInt32(clamping: config.idleRetryAfter.milliseconds) })
-        }
-        let plan = try jobs.plan(jobID: lease.jobID, specJSON: lease.spec)
-        leaseWindows.withLock { $0[lease.leaseID] = (lease.jobID, lease.windowIndex) }
-        FarmMetrics.leaseGranted("window")
-        await publish(.make(.windowLeased, job: lease.jobID, window: lease.windowIndex, "window \(lease.windowIndex) leased (attempt \(lease.attempt))"), lease: lease.leaseID)
-        return .leaseGranted(.with {
-            $0.leaseID = lease.leaseID
-            $0.jobID = lease.jobID
-            $0.windowIndex = UInt32(lease.windowIndex)
-            $0.firstFrame = UInt32(lease.firstFrame)
-            $0.frameCount = UInt32(lease.frameCount)
-            $0.job = plan.spec.wire
-            $0.expiresAtMs = Int64(lease.expiresAt.timeIntervalSince1970 * 1000)
-            $0.stepBegin = 0
-            $0.stepEnd = UInt32(plan.spec.steps)
-        })
+        guard let lease = try await grant(1, workerID: r.workerID).first else { return noWork }
+        return .leaseGranted(lease)
     }
 
     func renewLease(_ r: Longshot_V1_RenewLease) async throws -> Longshot_V1_Response.OneOf_Body {
@@ -118,43 +97,15 @@ extension Coordinator {
         return .ack(Longshot_V1_Ack())
     }
 
-    func reportResult(_ r: Longshot_V1_ReportResult) async throws -> Longshot_V1_Response.OneOf_Body {
+    /// One result: a segment's or a group's, or a window's from a worker of before PullWork.
+    func reportResult(_ r: Longshot_V1_ReportResult, _ caller: Caller) async throws -> Longshot_V1_Response.OneOf_Body {
         if Self.isGroupLease(r.leaseID) { return try await reportGroupResult(r) }
         if Self.isSegmentLease(r.leaseID) { return try await reportSegmentResult(r) }
-        // Validate the upload against the window it claims to be before anything is stored.
-        guard let window = try await database.run({ try $0.windowForLease(leaseID: r.leaseID) }) else {
-            throw RequestError(.leaseLost, "lease \(r.leaseID) is not current: the result was discarded")
+        guard let outcome = try await commitResults([r], workerID: caller.workerID ?? "").first else {
+            throw RequestError(.internal, "no outcome for lease \(r.leaseID)")
         }
-        let plan = try jobs.plan(jobID: window.jobID, specJSON: window.spec)
-        let latents: [Float]
-        do {
-            latents = try r.latents.latents(frames: window.frameCount, layout: plan.layout)
-        } catch {
-            throw RequestError(.invalidArgument, "result for job \(window.jobID) window \(window.index): \(error)")
-        }
-        let digest = SHA256.hex(floats: latents)
-        guard r.digest.isEmpty || r.digest == digest else {
-            throw RequestError(.invalidArgument, "result for window \(window.index): digest \(r.digest) does not match the data (\(digest))")
-        }
-        let bytes = latents.withUnsafeBytes { Array($0) }
-        let started = window.leasedAt
-        let duration = Int64(max(0, Date().timeIntervalSince(started)) * 1000)
-        let outcome = try await database.run {
-            try $0.completeLease(leaseID: r.leaseID, result: bytes, digest: digest, durationMs: duration)
-        }
-        leaseWindows.withLock { _ = $0.removeValue(forKey: r.leaseID) }
-        switch outcome {
-        case .committed:
-            FarmMetrics.windowDone(after: .milliseconds(duration), kind: "window")
-            FarmMetrics.bytes(bytes.count, "results")
-            await publish(.make(.windowDone, job: window.jobID, window: window.index, "window \(window.index) done"), lease: r.leaseID)
-            await finishIfComplete(jobID: window.jobID)
-            return .ack(.with { $0.message = "committed" })
-        case .alreadyDone:
-            return .ack(.with { $0.message = "already done" })
-        case .staleLease:
-            throw RequestError(.leaseLost, "lease \(r.leaseID) expired before its result arrived: the result was discarded")
-        }
+        guard outcome.hasError else { return .ack(.with { $0.message = "committed" }) }
+        throw RequestError(outcome.error.code, outcome.error.message)
     }
 
     func reportFailure(_ r: Longshot_V1_ReportFailure) async throws -> Longshot_V1_Response.OneOf_Body {

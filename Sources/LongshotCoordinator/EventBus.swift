@@ -17,6 +17,8 @@ final class EventBus: Sendable {
     static let capacity = 4096
     /// Which kinds of work were recently looked for in vain; every announcement of work forgets them.
     let hints = WorkHints()
+    /// Rung for every event: long-polling watchers wait on it.
+    private let bell = Doorbell()
 
     private struct Buffer {
         var events: [(seq: UInt64, event: Longshot_V1_Event)] = []
@@ -41,6 +43,7 @@ final class EventBus: Sendable {
             b.events.append((b.last, event))
             if b.events.count > Self.capacity { b.events.removeFirst(b.events.count - Self.capacity) }
         }
+        bell.ring()
     }
 
     /// The events after `after`, only `job`'s when given, waiting up to `wait` for one to arrive.
@@ -51,6 +54,7 @@ final class EventBus: Sendable {
         let deadline = ContinuousClock.now + wait
         let from: UInt64? = epoch.isEmpty ? nil : (epoch == self.epoch ? after : 0)
         while true {
+            let seen = bell.generation
             let batch = buffer.withLock { b -> Longshot_V1_EventBatch in
                 guard let from else { return .with { $0.last = b.last; $0.epoch = self.epoch } }
                 let picked = b.events.filter { $0.seq > from && (job.isEmpty || $0.event.jobID == job) }
@@ -62,8 +66,9 @@ final class EventBus: Sendable {
                     $0.dropped = from > 0 && (b.events.first.map { $0.seq > from + 1 } ?? false)
                 }
             }
-            if from == nil || !batch.events.isEmpty || ContinuousClock.now >= deadline { return batch }
-            try? await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            if from == nil || !batch.events.isEmpty || now >= deadline { return batch }
+            await bell.wait(for: deadline - now, after: seen)
         }
     }
 

@@ -19,8 +19,7 @@ public struct FinishedWindow: Sendable, Hashable {
 extension FarmStore {
     /// Grants the worker up to `count` windows in one statement (one round trip, one commit).
     ///
-    /// The same choice as ``acquireLease(workerID:ttl:now:)`` repeated `count` times: the highest-priority,
-    /// oldest schedulable jobs' lowest pending windows whose backoff has passed, for the worker's engines,
+    /// The highest-priority, oldest schedulable jobs' lowest pending windows whose backoff has passed, for the worker's engines,
     /// not of a job it is blocked for, none to a draining worker; `SKIP LOCKED` keeps concurrent callers
     /// apart. Each grant counts an attempt, writes its `attempts` row and a `lease.granted` event; jobs
     /// move from queued to running; the worker is marked seen and busy (or idle when nothing was granted
@@ -90,7 +89,7 @@ extension FarmStore {
     }
 
     /// Stores finished windows in one transaction, each exactly when its lease is still the window's
-    /// current lease (the policy of ``completeLease(leaseID:result:digest:durationMs:)``), ending its
+    /// current lease (the policy told at ``completeLease(leaseID:result:digest:durationMs:)``), ending its
     /// attempt and writing a `window.done` event.
     /// - Returns: one outcome per result, in order.
     public func completeLeases(_ results: [FinishedWindow]) throws -> [CompletionOutcome] {

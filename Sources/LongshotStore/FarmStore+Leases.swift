@@ -1,62 +1,11 @@
 import Foundation
 
 extension FarmStore {
-    /// Grants the worker the next window to denoise, or returns nil when there is none it may take.
-    ///
-    /// Picks the highest-priority, oldest schedulable job's lowest pending window whose backoff has passed,
-    /// skipping jobs for another engine than the worker's and jobs the worker is blocked for, with `SELECT … FOR UPDATE SKIP LOCKED` so concurrent
-    /// callers never get the same window. Marks it leased until `now + ttl`, counts the attempt, records
-    /// an `attempts` row and moves the job from queued to running. A draining worker gets nothing.
+    /// Grants the worker the next window to denoise, or returns nil when there is none it may take: the
+    /// first of ``acquireLeases(workerID:count:ttl:now:)``.
     /// - Throws: ``FarmStoreError/unknownWorker(_:)`` for an unregistered worker, ``PostgresError``.
     public func acquireLease(workerID: String, ttl: Duration, now: Date? = nil) throws -> Lease? {
-        try transaction { db in
-            let worker = try db.query("SELECT drain FROM workers WHERE id = $1", [.text(workerID)])
-            guard let workerRow = worker.first else { throw FarmStoreError.unknownWorker(workerID) }
-            if try workerRow.bool("drain") {
-                try touchWorker(workerID)
-                return nil
-            }
-            let candidate = try db.query(
-                """
-                SELECT w.job_id, w.index, w.first_frame, w.frame_count, j.spec::text AS spec
-                FROM windows w JOIN jobs j ON j.id = w.job_id
-                WHERE w.state = 'pending' AND w.not_before <= \(SQLTime.clock(2))
-                    AND j.state IN ('queued', 'running') AND coalesce(j.spec->>'fusion', '') <> 'codenoise'
-                    AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1), ','))
-                    AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = w.job_id AND b.worker_id = $1 AND b.blocked)
-                ORDER BY j.priority DESC, j.created_at, j.id, w.index
-                LIMIT 1
-                FOR UPDATE OF w SKIP LOCKED
-                """, [.text(workerID), SQLTime.param(now)])
-            guard let row = candidate.first else {
-                try touchWorker(workerID)
-                return nil
-            }
-            let jobID = try row.string("job_id")
-            let index = try row.int("index")
-            let leaseID = Self.newID(prefix: "l")
-            let leased = try db.query(
-                """
-                UPDATE windows SET state = 'leased', lease_id = $3, lease_owner = $4,
-                    lease_expires_at = \(SQLTime.clock(5)) + \(SQLTime.interval(6)), attempts = attempts + 1, updated_at = now()
-                WHERE job_id = $1 AND index = $2::int
-                RETURNING attempts, extract(epoch FROM lease_expires_at)::float8 AS expires
-                """, [.text(jobID), .int(index), .text(leaseID), .text(workerID), SQLTime.param(now), .double(ttl.seconds)])
-            try db.query(
-                "INSERT INTO attempts (job_id, window_index, lease_id, worker_id) VALUES ($1, $2::int, $3, $4)",
-                [.text(jobID), .int(index), .text(leaseID), .text(workerID)])
-            try db.query(
-                "UPDATE jobs SET state = 'running', updated_at = now() WHERE id = $1 AND state IN \(JobState.sqlList(.leased))", [.text(jobID)])
-            try db.query("UPDATE workers SET state = 'busy', last_seen_at = now() WHERE id = $1", [.text(workerID)])
-            let attempt = try leased.first!.int("attempts")
-            try appendEvent(
-                jobID: jobID, windowIndex: index, kind: "lease.granted",
-                message: "window \(index) leased to \(workerID) (attempt \(attempt))")
-            return Lease(
-                leaseID: leaseID, jobID: jobID, windowIndex: index, firstFrame: try row.int("first_frame"),
-                frameCount: try row.int("frame_count"), spec: try row.string("spec"),
-                expiresAt: try leased.first!.date("expires"), attempt: attempt)
-        }
+        try acquireLeases(workerID: workerID, count: 1, ttl: ttl, now: now).first
     }
 
     /// Extends a lease to `now + ttl`.
@@ -94,33 +43,7 @@ extension FarmStore {
     public func completeLease(leaseID: String, result: [UInt8], digest: String, durationMs: Int64) throws
         -> CompletionOutcome
     {
-        try transaction { db in
-            let stored = try db.query(
-                """
-                UPDATE windows SET state = 'done', result = $2, result_digest = $3, duration_ms = $4::bigint,
-                    lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                WHERE lease_id = $1 AND state = 'leased'
-                RETURNING job_id, index
-                """, [.text(leaseID), .bytes(result), .text(digest), .int64(durationMs)])
-            guard let row = stored.first else {
-                let window = try db.query(
-                    """
-                    SELECT w.state FROM attempts a JOIN windows w ON w.job_id = a.job_id AND w.index = a.window_index
-                    WHERE a.lease_id = $1
-                    """, [.text(leaseID)])
-                return try window.first?.string("state") == WindowState.done.rawValue ? .alreadyDone : .staleLease
-            }
-            let attempt = try db.query(
-                "UPDATE attempts SET outcome = 'done', ended_at = now() WHERE lease_id = $1 RETURNING worker_id",
-                [.text(leaseID)])
-            let workerID = try attempt.first!.string("worker_id")
-            try refreshWorkerState(workerID)
-            let index = try row.int("index")
-            try appendEvent(
-                jobID: try row.string("job_id"), windowIndex: index, kind: "window.done",
-                message: "window \(index) done by \(workerID) in \(durationMs) ms")
-            return .committed
-        }
+        try completeLeases([FinishedWindow(leaseID: leaseID, result: result, digest: digest, durationMs: durationMs)])[0]
     }
 
     /// Records a failed attempt. The window goes back to pending with exponential backoff

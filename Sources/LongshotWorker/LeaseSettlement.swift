@@ -1,6 +1,7 @@
 import Logging
 import LongshotLogging
 import LongshotProtocol
+import LongshotTransport
 import Synchronization
 
 /// The worker's lease book behind a lock, with the bells its pump and slots wait on. The coordinator

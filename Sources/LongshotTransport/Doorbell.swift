@@ -3,8 +3,10 @@ import Synchronization
 /// Wakes a waiting task when something happened: each `ring()` counts up a generation, and `wait` returns
 /// once the generation has moved past the one the waiter saw, or its time is up, or it is cancelled.
 /// Taking the generation before looking and waiting with it after means no ring in between is missed.
-final class Doorbell: Sendable {
+public final class Doorbell: Sendable {
     private let state = Mutex<State>(State())
+
+    public init() {}
 
     private struct State {
         var generation: UInt64 = 0
@@ -16,13 +18,13 @@ final class Doorbell: Sendable {
     }
 
     /// Rings so far; take it before looking, wait with it after.
-    var generation: UInt64 { state.withLock { $0.generation } }
+    public var generation: UInt64 { state.withLock { $0.generation } }
 
     /// Whether a task is waiting now.
-    var isWaited: Bool { state.withLock { !$0.active.isEmpty } }
+    public var isWaited: Bool { state.withLock { !$0.active.isEmpty } }
 
     /// Wakes every waiter.
-    func ring() {
+    public func ring() {
         let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.generation &+= 1
             let waiting = Array(s.waiters.values)
@@ -34,7 +36,7 @@ final class Doorbell: Sendable {
 
     /// Returns after `duration`, or as soon as a ring newer than `seen` comes (at once when one already
     /// has), or when the task is cancelled.
-    func wait(for duration: Duration, after seen: UInt64) async {
+    public func wait(for duration: Duration, after seen: UInt64) async {
         let id = state.withLock { s -> UInt64 in
             s.nextID &+= 1
             s.active.insert(s.nextID)

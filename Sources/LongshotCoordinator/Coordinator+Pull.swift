@@ -23,7 +23,7 @@ extension Coordinator {
             }
         }
         let want = min(Int(r.want), Self.maxLeasesPerPull)
-        let leases = want > 0 ? try await grant(want, workerID: r.workerID) : []
+        let leases = want > 0 ? try await grant(want, idleSlots: Int(r.idleSlots), workerID: r.workerID) : []
         return .workPulled(.with {
             $0.outcomes = outcomes
             $0.leases = leases
@@ -32,15 +32,16 @@ extension Coordinator {
     }
 
     /// Up to `want` leases for the worker: segments and groups where there may be some (see ``WorkHints``),
-    /// then windows in one statement.
-    func grant(_ want: Int, workerID: String) async throws -> [Longshot_V1_LeaseGranted] {
+    /// then windows in one statement. A group only into an idle slot (`idleSlots` beyond the leases
+    /// granted before it): queued behind other work it would hold up its job's step barrier.
+    func grant(_ want: Int, idleSlots: Int, workerID: String) async throws -> [Longshot_V1_LeaseGranted] {
         var leases: [Longshot_V1_LeaseGranted] = []
         let hints = events.hints
         if hints.mayHave(.segments) {
             let since = hints.current
             if let segment = try await acquireSegment(workerID: workerID) { leases.append(segment) } else { hints.foundNone(.segments, since: since) }
         }
-        if leases.count < want, hints.mayHave(.groups) {
+        if leases.count < want, idleSlots > leases.count, hints.mayHave(.groups) {
             let since = hints.current
             if let group = try await acquireGroup(workerID: workerID, adopt: nil) { leases.append(group) } else { hints.foundNone(.groups, since: since) }
         }

@@ -61,7 +61,7 @@ extension Coordinator {
             guard let group = try await acquireGroup(workerID: r.workerID, adopt: r.adoptJobID) else { return noWork }
             return .leaseGranted(group)
         }
-        guard let lease = try await grant(1, workerID: r.workerID).first else { return noWork }
+        guard let lease = try await grant(1, idleSlots: 1, workerID: r.workerID).first else { return noWork }
         return .leaseGranted(lease)
     }
 

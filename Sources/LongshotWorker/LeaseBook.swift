@@ -20,6 +20,9 @@ struct LeaseBook: Sendable {
 
     private(set) var queued: [Longshot_V1_LeaseGranted] = []
     private(set) var running: Set<String> = []
+    /// Codenoise groups running in a slot: each holds it for the whole job, so the book fetches nothing
+    /// ahead for it.
+    private(set) var groups: Set<String> = []
     /// Adopted codenoise groups, run beyond the slots (see ``startExtra(_:)``).
     private(set) var extra: Set<String> = []
     private(set) var outbox: [(result: Longshot_V1_ReportResult, at: ContinuousClock.Instant)] = []
@@ -47,11 +50,16 @@ struct LeaseBook: Sendable {
         return min(max(fit, 1), Self.maxPrefetch)
     }
 
-    /// How many leases a pull should ask for now.
+    /// How many leases a pull should ask for now: a running and `prefetch` queued leases for each slot
+    /// that no group holds.
     func want(stopping: Bool) -> Int {
         guard !stopping, !drained else { return 0 }
-        return max(0, slots * (1 + prefetch) - queued.count - running.count)
+        let free = slots - groups.count
+        return max(0, free * (1 + prefetch) - queued.count - (running.count - groups.count))
     }
+
+    /// Slots with nothing running and nothing queued for them: only these may take a codenoise group.
+    var idleSlots: Int { max(0, slots - running.count - queued.count) }
 
     /// Whether a pull should go now: results are due (a batch is full or the oldest waited its delay), or
     /// the queue ran low while more is wanted and the coordinator is not known to be empty, or leases must
@@ -61,7 +69,7 @@ struct LeaseBook: Sendable {
         if outbox.count >= Self.maxBatch { return true }
         if let oldest = outbox.first, now - oldest.at >= Self.resultDelay { return true }
         // Low water: refill once a slot is about to run dry (long windows: as soon as a queued lease starts).
-        let low = queued.count <= slots * (prefetch / 2)
+        let low = queued.count <= (slots - groups.count) * (prefetch / 2)
         return low && !starved && want(stopping: stopping) > 0
     }
 
@@ -77,6 +85,7 @@ struct LeaseBook: Sendable {
         guard !queued.isEmpty else { return nil }
         let lease = queued.removeFirst()
         running.insert(lease.leaseID)
+        if lease.windowCount > 0 { groups.insert(lease.leaseID) }
         return lease
     }
 
@@ -87,6 +96,7 @@ struct LeaseBook: Sendable {
     /// or a segment or group that handed in its own result). `took` times windows for the prefetch.
     mutating func finished(_ leaseID: String, result: Longshot_V1_ReportResult?, took: Duration?, at now: ContinuousClock.Instant) {
         running.remove(leaseID)
+        groups.remove(leaseID)
         extra.remove(leaseID)
         revoked.remove(leaseID)
         if let result { outbox.append((result, now)) }
@@ -97,7 +107,7 @@ struct LeaseBook: Sendable {
 
     /// What the next pull carries: results (oldest first, at most a batch) and, when stopping, the queued
     /// leases given back. Both leave the book's queue; results stay held until ``handedIn()``.
-    mutating func takePull(stopping: Bool) -> (results: [Longshot_V1_ReportResult], release: [String], want: Int) {
+    mutating func takePull(stopping: Bool) -> (results: [Longshot_V1_ReportResult], release: [String], want: Int, idleSlots: Int) {
         let count = min(outbox.count, Self.maxBatch)
         inFlight = outbox.prefix(count).map(\.result)
         outbox.removeFirst(count)
@@ -106,7 +116,7 @@ struct LeaseBook: Sendable {
             release = queued.map(\.leaseID)
             queued.removeAll()
         }
-        return (inFlight, release, want(stopping: stopping))
+        return (inFlight, release, want(stopping: stopping), stopping ? 0 : idleSlots)
     }
 
     /// The pull answered: its results are settled (stored, or refused for good).

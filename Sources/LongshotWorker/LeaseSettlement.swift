@@ -25,6 +25,14 @@ final class WorkerLeases: Sendable {
 
     func read<T>(_ body: (LeaseBook) -> T) -> T { book.withLock { body($0) } }
 
+    /// The next queued lease for a free slot, now running (nil: none queued); rings the pump when one
+    /// is taken, since the queue ran lower.
+    func start() -> Longshot_V1_LeaseGranted? {
+        let lease = book.withLock { $0.start() }
+        if lease != nil { pumpBell.ring() }
+        return lease
+    }
+
     /// True once the coordinator took the lease back: its runner drops the work.
     func isRevoked(_ id: String) -> Bool { read { $0.isRevoked(id) } }
 }

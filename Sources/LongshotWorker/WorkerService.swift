@@ -252,7 +252,7 @@ public final class WorkerService: Sendable {
         while true {
             let seen = leases.slotBell.generation
             let stopping = self.stopping
-            if let lease = leases.change({ stopping ? nil : $0.start() }) {
+            if !stopping, let lease = leases.start() {
                 await work(lease)
                 continue
             }
@@ -293,6 +293,7 @@ public final class WorkerService: Sendable {
                     $0.results = pull.results
                     $0.releasedLeaseIds = pull.release
                     $0.want = UInt32(pull.want)
+                    $0.idleSlots = UInt32(pull.idleSlots)
                 }))
                 guard case .workPulled(let pulled) = reply else { throw FarmCallError(code: .internal, message: "unexpected reply to PullWork") }
                 pause = .milliseconds(200)

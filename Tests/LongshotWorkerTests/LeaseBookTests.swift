@@ -131,3 +131,26 @@ import Testing
         #expect(book.outbox.count == 5)
     }
 }
+
+extension LeaseBookTests {
+    @Test func aRunningGroupHoldsItsSlotSoNothingIsFetchedAheadForIt() {
+        var book = LeaseBook(slots: 2)
+        #expect(book.idleSlots == 2)
+        book.granted([.with { $0.leaseID = "g"; $0.windowCount = 4 }])
+        #expect(book.idleSlots == 1, "a queued lease claims a slot")
+        _ = book.start()
+        #expect(book.groups == ["g"] && book.idleSlots == 1)
+        #expect(book.want(stopping: false) == 2, "only the other slot: one running, one queued")
+        book.granted([lease("w1"), lease("w2")])
+        #expect(book.idleSlots == 0 && book.want(stopping: false) == 0)
+        _ = book.start()
+        #expect(book.takePull(stopping: false).idleSlots == 0)
+        book.finished("g", result: nil, took: nil, at: t0)
+        #expect(book.groups.isEmpty && book.want(stopping: false) == 2)
+        let one = LeaseBook(slots: 1)
+        var busy = one
+        busy.granted([.with { $0.leaseID = "g"; $0.windowCount = 2 }])
+        _ = busy.start()
+        #expect(busy.want(stopping: false) == 0 && !busy.shouldPull(now: t0, stopping: false, starved: false))
+    }
+}

@@ -527,6 +527,10 @@ public nonisolated struct Longshot_V1_PullWork: Sendable {
   /// How many leases the worker wants now (0: only hand in results). The coordinator grants at most 64.
   public var want: UInt32 = 0
 
+  /// Slots with nothing running or queued: a codenoise group is granted only into one of these, since it
+  /// holds its slot for the whole job and the job's other groups wait for it at every step.
+  public var idleSlots: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1510,7 +1514,7 @@ nonisolated extension Longshot_V1_SaveCheckpoint: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Longshot_V1_PullWork: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PullWork"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}results\0\u{3}released_lease_ids\0\u{1}want\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}results\0\u{3}released_lease_ids\0\u{1}want\0\u{3}idle_slots\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1522,6 +1526,7 @@ nonisolated extension Longshot_V1_PullWork: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.releasedLeaseIds) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.want) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.idleSlots) }()
       default: break
       }
     }
@@ -1540,6 +1545,9 @@ nonisolated extension Longshot_V1_PullWork: SwiftProtobuf.Message, SwiftProtobuf
     if self.want != 0 {
       try visitor.visitSingularUInt32Field(value: self.want, fieldNumber: 4)
     }
+    if self.idleSlots != 0 {
+      try visitor.visitSingularUInt32Field(value: self.idleSlots, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1548,6 +1556,7 @@ nonisolated extension Longshot_V1_PullWork: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.results != rhs.results {return false}
     if lhs.releasedLeaseIds != rhs.releasedLeaseIds {return false}
     if lhs.want != rhs.want {return false}
+    if lhs.idleSlots != rhs.idleSlots {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -47,7 +47,8 @@ extension Coordinator {
         }
         guard leases.count < want else { return leases }
         let ttl = config.leaseTTL, count = want - leases.count
-        let windows = try await database.run { try $0.acquireLeases(workerID: workerID, count: count, ttl: ttl) }
+        let immediate = max(0, idleSlots - leases.count)
+        let windows = try await database.run { try $0.acquireLeases(workerID: workerID, count: count, immediate: immediate, ttl: ttl) }
         guard !windows.isEmpty else { return leases }
         var published: [(Longshot_V1_Event, String)] = []
         for lease in windows {

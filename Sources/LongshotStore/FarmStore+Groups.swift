@@ -21,7 +21,7 @@ extension FarmStore {
                 SELECT g.job_id, g.index, g.first_window, g.window_count, g.checkpoint_step, j.spec::text AS spec,
                     (SELECT count(*)::int FROM groups c WHERE c.job_id = g.job_id) AS group_count
                 FROM groups g JOIN jobs j ON j.id = g.job_id
-                WHERE g.state = 'pending' AND g.not_before <= \(SQLTime.clock(2))
+                WHERE g.state IN \(WindowState.sqlList(.granted)) AND g.not_before <= \(SQLTime.clock(2))
                     AND j.state IN ('queued', 'running')
                     AND ($3::text IS NULL OR g.job_id = $3)
                     AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1), ','))
@@ -37,7 +37,7 @@ extension FarmStore {
             let leaseID = Self.newID(prefix: "g")
             let leased = try db.query(
                 """
-                UPDATE groups SET state = 'leased', lease_id = $3, lease_owner = $4,
+                UPDATE groups SET state = '\(WindowState.pending.on(.granted)!.rawValue)', lease_id = $3, lease_owner = $4,
                     lease_expires_at = \(SQLTime.clock(5)) + \(SQLTime.interval(6)), attempts = attempts + 1,
                     step = checkpoint_step, updated_at = now()
                 WHERE job_id = $1 AND index = $2::int
@@ -195,7 +195,7 @@ extension FarmStore {
             let changed = try db.query(
                 """
                 UPDATE groups SET
-                    state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    state = \(WindowState.sqlAfterLease(.failed)),
                     not_before = now() + \(SQLTime.interval(2)) * power(2, greatest(attempts - 1, 0)),
                     lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
                 WHERE lease_id = $1 AND state = 'leased'

@@ -24,29 +24,36 @@ extension FarmStore {
     /// apart. Each grant counts an attempt, writes its `attempts` row and a `lease.granted` event; jobs
     /// move from queued to running; the worker is marked seen and busy (or idle when nothing was granted
     /// and it holds nothing).
+    ///
+    /// Of the `count`, `immediate` are for slots idle now; the rest are prefetched (queued at the worker
+    /// behind its running windows) only while more windows are pending than the farm has slots, so the
+    /// last round of a job is never queued behind busy slots while others stand idle.
     /// - Returns: the leases in grant order (empty when there is nothing the worker may take).
     /// - Throws: ``FarmStoreError/unknownWorker(_:)`` for an unregistered worker, ``PostgresError``.
-    public func acquireLeases(workerID: String, count: Int, ttl: Duration, now: Date? = nil) throws -> [Lease] {
+    public func acquireLeases(workerID: String, count: Int, immediate: Int? = nil, ttl: Duration, now: Date? = nil) throws -> [Lease] {
         let ids = (0..<max(count, 0)).map { _ in Self.newID(prefix: "l") }
         let result = try connection.query(
             """
             WITH me AS (SELECT drain, engine FROM workers WHERE id = $1),
+            spare AS (
+                SELECT greatest(0, (SELECT count(*) FROM windows WHERE state = 'pending')
+                    - (SELECT coalesce(sum(slots), 0) FROM workers WHERE state <> 'offline')) AS n),
             picked AS (
                 SELECT w.job_id, w.index, j.priority, j.created_at
                 FROM windows w JOIN jobs j ON j.id = w.job_id
-                WHERE w.state = 'pending' AND w.not_before <= \(SQLTime.clock(2))
+                WHERE w.state IN \(WindowState.sqlList(.granted)) AND w.not_before <= \(SQLTime.clock(2))
                     AND j.state IN ('queued', 'running') AND coalesce(j.spec->>'fusion', '') <> 'codenoise'
                     AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM me), ','))
                     AND NOT coalesce((SELECT drain FROM me), true)
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = w.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, w.index
-                LIMIT $3::int
+                LIMIT least($3::int, $6::int + (SELECT n FROM spare))
                 FOR UPDATE OF w SKIP LOCKED),
             numbered AS (
                 SELECT job_id, index, (row_number() OVER (ORDER BY priority DESC, created_at, job_id, index))::int AS n
                 FROM picked),
             leased AS (
-                UPDATE windows w SET state = 'leased', lease_id = ($4::text[])[numbered.n], lease_owner = $1,
+                UPDATE windows w SET state = '\(WindowState.pending.on(.granted)!.rawValue)', lease_id = ($4::text[])[numbered.n], lease_owner = $1,
                     lease_expires_at = \(SQLTime.clock(2)) + \(SQLTime.interval(5)), attempts = w.attempts + 1,
                     updated_at = now()
                 FROM numbered WHERE w.job_id = numbered.job_id AND w.index = numbered.index
@@ -62,22 +69,15 @@ extension FarmStore {
                 UPDATE jobs SET state = 'running', updated_at = now()
                 WHERE id IN (SELECT job_id FROM leased) AND state IN \(JobState.sqlList(.leased))),
             seen AS (
-                UPDATE workers SET last_seen_at = now(), state = CASE
-                    WHEN state = 'offline' THEN 'offline'
-                    WHEN blocked THEN 'blocked'
-                    WHEN drain THEN 'draining'
-                    WHEN EXISTS (SELECT 1 FROM leased)
-                        OR EXISTS (SELECT 1 FROM windows WHERE lease_owner = workers.id AND state = 'leased')
-                        OR EXISTS (SELECT 1 FROM groups WHERE lease_owner = workers.id AND state = 'leased')
-                        OR EXISTS (SELECT 1 FROM segments WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
-                    ELSE 'idle' END
+                UPDATE workers SET last_seen_at = now(),
+                    state = \(WorkerState.sqlDerived(holdsLease: "(EXISTS (SELECT 1 FROM leased) OR \(WorkerState.sqlHoldsLease))"))
                 WHERE id = $1)
             SELECT (SELECT count(*) FROM me) AS known, l.job_id, l.index, l.first_frame, l.frame_count, l.lease_id,
                 l.attempts, extract(epoch FROM l.lease_expires_at)::float8 AS expires, j.spec::text AS spec
             FROM (SELECT 1) AS one LEFT JOIN leased l ON true LEFT JOIN jobs j ON j.id = l.job_id
             ORDER BY l.n
             """,
-            [.text(workerID), SQLTime.param(now), .int(ids.count), .textArray(ids), .double(ttl.seconds)])
+            [.text(workerID), SQLTime.param(now), .int(ids.count), .textArray(ids), .double(ttl.seconds), .int(immediate ?? ids.count)])
         guard let first = result.first, try first.int("known") > 0 else { throw FarmStoreError.unknownWorker(workerID) }
         return try result.rows.compactMap { row in
             guard let leaseID = try row.optionalString("lease_id") else { return nil }
@@ -101,9 +101,10 @@ extension FarmStore {
                 let stored = try db.query(
                     """
                     WITH stored AS (
-                        UPDATE windows SET state = 'done', result = $2, result_digest = $3, duration_ms = $4::bigint,
+                        UPDATE windows SET state = '\(WindowState.leased.on(.completed)!.rawValue)', result = $2,
+                            result_digest = $3, duration_ms = $4::bigint,
                             lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                        WHERE lease_id = $1 AND state = 'leased'
+                        WHERE lease_id = $1 AND state IN \(WindowState.sqlList(.completed))
                         RETURNING job_id, index),
                     ended AS (
                         UPDATE attempts a SET outcome = 'done', ended_at = now()

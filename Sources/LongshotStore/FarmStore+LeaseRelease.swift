@@ -76,10 +76,10 @@ extension FarmStore {
             """
             WITH old AS (
                 SELECT job_id, index, lease_id, lease_owner FROM \(table)
-                WHERE state = 'leased' AND \(filter.clause) ORDER BY job_id, index \(filter.lockMode)),
+                WHERE state IN \(WindowState.sqlList(.expired)) AND \(filter.clause) ORDER BY job_id, index \(filter.lockMode)),
             changed AS (
                 UPDATE \(table) t SET
-                    state = CASE WHEN NOT $3::bool AND t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
+                    state = CASE WHEN $3::bool THEN '\(WindowState.leased.on(.givenBack)!.rawValue)' ELSE \(WindowState.sqlAfterLease(.expired, attempts: "t.attempts", maxAttempts: "t.max_attempts")) END,
                     attempts = CASE WHEN $3::bool THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
                     lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = now(), updated_at = now()
                 FROM old WHERE t.job_id = old.job_id AND t.index = old.index
@@ -105,15 +105,7 @@ extension FarmStore {
     func refreshWorkerState(_ workerID: String) throws {
         try connection.query(
             """
-            UPDATE workers SET state = CASE
-                WHEN state = 'offline' THEN 'offline'
-                WHEN blocked THEN 'blocked'
-                WHEN drain THEN 'draining'
-                WHEN EXISTS (SELECT 1 FROM windows WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
-                WHEN EXISTS (SELECT 1 FROM groups WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
-                WHEN EXISTS (SELECT 1 FROM segments WHERE lease_owner = workers.id AND state = 'leased') THEN 'busy'
-                ELSE 'idle' END
-            WHERE id = $1
+            UPDATE workers SET state = \(WorkerState.sqlDerived()) WHERE id = $1
             """, [.text(workerID)])
     }
 }

@@ -57,10 +57,10 @@ extension FarmStore {
             let changed = try db.query(
                 """
                 UPDATE windows SET
-                    state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    state = \(WindowState.sqlAfterLease(.failed)),
                     not_before = now() + \(SQLTime.interval(2)) * power(2, greatest(attempts - 1, 0)),
                     lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                WHERE lease_id = $1 AND state = 'leased'
+                WHERE lease_id = $1 AND state IN \(WindowState.sqlList(.failed))
                 RETURNING job_id, index, state, attempts, extract(epoch FROM not_before)::float8 AS not_before
                 """, [.text(leaseID), .double(backoff.seconds)])
             guard let row = changed.first else { return LeaseFailure(outcome: .staleLease, workerBlocked: false) }

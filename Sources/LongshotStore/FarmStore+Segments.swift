@@ -74,7 +74,7 @@ extension FarmStore {
             let candidate = try db.query(
                 """
                 SELECT s.job_id, s.index FROM segments s JOIN jobs j ON j.id = s.job_id
-                WHERE s.state = 'pending' AND s.not_before <= \(SQLTime.clock(2)) AND j.state = 'encoding'
+                WHERE s.state IN \(WindowState.sqlList(.granted)) AND s.not_before <= \(SQLTime.clock(2)) AND j.state = 'encoding'
                     AND coalesce(j.spec->>'engine', '') = ANY (string_to_array((SELECT engine FROM workers WHERE id = $1 AND NOT drain), ','))
                     AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.job_id = s.job_id AND b.worker_id = $1 AND b.blocked)
                 ORDER BY j.priority DESC, j.created_at, j.id, s.index
@@ -87,7 +87,7 @@ extension FarmStore {
             let leaseID = Self.newID(prefix: "s")
             let leased = try db.query(
                 """
-                UPDATE segments s SET state = 'leased', lease_id = $3, lease_owner = $4,
+                UPDATE segments s SET state = '\(WindowState.pending.on(.granted)!.rawValue)', lease_id = $3, lease_owner = $4,
                     lease_expires_at = \(SQLTime.clock(5)) + \(SQLTime.interval(6)), attempts = attempts + 1, updated_at = now()
                 FROM jobs j WHERE s.job_id = $1 AND s.index = $2::int AND j.id = s.job_id
                 RETURNING s.first_frame, s.frame_count, s.latent_first, s.latent_count, s.latents, s.attempts, j.spec::text AS spec,
@@ -149,7 +149,7 @@ extension FarmStore {
             guard let row = try db.query(
                 """
                 UPDATE segments SET
-                    state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END, error = $3,
+                    state = \(WindowState.sqlAfterLease(.failed)), error = $3,
                     not_before = now() + \(SQLTime.interval(2)) * power(2, greatest(attempts - 1, 0)),
                     lease_id = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
                 WHERE lease_id = $1 AND state = 'leased'

@@ -28,6 +28,8 @@ struct LeaseRunner: Sendable {
     let leases: WorkerLeases
     /// Models loaded by earlier leases of this worker.
     let engines: EngineRoster
+    /// Jobs' plans, made once per job.
+    let plans: JobPlans
     /// How often to send a preview (nil: never).
     let previewInterval: Duration?
 
@@ -41,9 +43,10 @@ struct LeaseRunner: Sendable {
         log[metadataKey: "job.id"] = "\(job)"
         log[metadataKey: "window.index"] = "\(index)"
         do {
-            let spec = try JobSpec(wire: lease.job)
+            let spec = try plans.spec(job: job, wire: lease.job)
             let denoiser = try engines.denoiser(for: spec)
-            let renderer = try WindowRenderer(spec: spec, denoiser: denoiser)
+            let plan = try plans.plan(job: job, spec: spec, layout: try denoiser.layout(width: spec.width, height: spec.height))
+            let renderer = WindowRenderer(plan: plan, denoiser: denoiser)
             let window = renderer.plan.windows.windows[index]
             guard window.start == Int(lease.firstFrame), window.count == Int(lease.frameCount) else {
                 throw WorkerError("window \(index) of \(job) is frames \(lease.firstFrame)+\(lease.frameCount) at the coordinator but \(window.start)+\(window.count) here: versions differ?")

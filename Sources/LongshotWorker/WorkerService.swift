@@ -20,6 +20,7 @@ public final class WorkerService: Sendable {
     /// The leases held, from grant to hand-in; its bells wake the pump and the slots.
     private let leases: WorkerLeases
     private let notifications: WorkNotifications
+    private let plans = JobPlans()
     /// The engines, loaded once and kept warm from one lease and job to the next.
     public let engines: EngineRoster
     private let offers = Mutex<[Longshot_V1_EngineOffer]>([])
@@ -120,7 +121,7 @@ public final class WorkerService: Sendable {
             }.run()
             leases.change { $0.finished(lease.leaseID, result: nil, took: nil, at: .now) }
         } else {
-            let result = await LeaseRunner(lease: lease, client: link, log: log, tail: tail, leases: leases, engines: engines, previewInterval: config.previewInterval).run()
+            let result = await LeaseRunner(lease: lease, client: link, log: log, tail: tail, leases: leases, engines: engines, plans: plans, previewInterval: config.previewInterval).run()
             let took = ContinuousClock.now - started
             leases.change { $0.finished(lease.leaseID, result: result, took: result == nil ? nil : took, at: .now) }
         }

@@ -6,7 +6,8 @@
 #   1. Parallel efficiency: a 60 s job whose windows each take a fixed time (--steps 10 --model 20 -> 200 ms).
 #      Ideal makespan: whole rounds, ceil(windows / workers) x window time (windows are indivisible; the
 #      fluid bound windows x window time / workers is printed too). Efficiency = ideal / measured, measured
-#      over the window phase (first lease -> last window stored, from the attempts table) and from
+#      over the window phase (first window lease -> last window stored, from the attempts table; decode
+#      segments excluded) and from
 #      `submit --wait` to succeeded (adds decode, encode and the CLI).
 #   2. Lease throughput: --model 0 (windows take ~no time) on a 600 s job: lease grants per second =
 #      windows / window phase.
@@ -63,7 +64,7 @@ run_job() {
         || { echo "job $id did not succeed" >&2; "$BIN" show "$id" >&2; exit 1; }
     read -r windows phase < <(sql "SELECT count(DISTINCT window_index),
         round(extract(epoch FROM max(ended_at) - min(started_at)) * 1000)
-        FROM attempts WHERE job_id = '$id' AND outcome = 'done'")
+        FROM attempts WHERE job_id = '$id' AND outcome = 'done' AND window_index IS NOT NULL AND segment_index IS NULL")
     python3 - "$kind" "$windows" "$((steps * ms))" "$WORKERS" "$((end - start))" "$phase" >>"$RESULTS" <<'PY'
 import json, math, sys
 kind, windows, window_ms, workers, total, phase = sys.argv[1], *map(float, sys.argv[2:])

@@ -74,7 +74,7 @@ done
 read -r c2 p2 < <(cpu); x2=$(xacts); t2=$(date +%s%3N)
 list=$(printf "'%s'," "${ids[@]}"); list=${list%,}
 read -r windows phase < <(sql "SELECT count(DISTINCT (job_id, window_index)),
-    round(extract(epoch FROM max(ended_at) - min(started_at)) * 1000) FROM attempts WHERE job_id IN ($list) AND outcome = 'done'")
+    round(extract(epoch FROM max(ended_at) - min(started_at)) * 1000) FROM attempts WHERE job_id IN ($list) AND outcome = 'done' AND window_index IS NOT NULL AND segment_index IS NULL")
 states=$(sql "SELECT string_agg(state, ',') FROM jobs WHERE id IN ($list)")
 
 python3 - "$SIM_WORKERS" "$IDLE_SECONDS" "$c0" "$c1" "$c2" "$p0" "$p1" "$p2" "$x0" "$x1" "$x2" "$t0" "$t1" "$t2" \

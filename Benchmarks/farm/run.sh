@@ -93,14 +93,14 @@ if [[ "$PEERS" == 1 ]]; then
     for peer in ray dask; do
         for round in $(seq "$ROUNDS"); do
             WORKERS=$WORKERS WINDOWS=$windows STEPS=$STEPS STEP_MS=$STEP_MS THROUGHPUT_WINDOWS=$throughput \
-                .venv-peers/bin/python Benchmarks/farm/peers.py "$peer" 2>/dev/null | tee -a "$RESULTS" >&2
+                .venv-peers/bin/python Benchmarks/farm/peers.py "$peer" 2>/dev/null | grep '^{' | tee -a "$RESULTS" >&2
         done
     done
 fi
 
 python3 - "$RESULTS" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 def median(system, kind, key):
     values = [r[key] for r in rows if r["system"] == system and r["kind"] == kind and r.get(key) is not None]
     return statistics.median(values) if values else None

@@ -26,8 +26,9 @@ extension FarmStore {
     /// and it holds nothing).
     ///
     /// Of the `count`, `immediate` are for slots idle now; the rest are prefetched (queued at the worker
-    /// behind its running windows) only while more windows are pending than the farm has slots, so the
-    /// last round of a job is never queued behind busy slots while others stand idle.
+    /// behind its running windows) only from the windows pending beyond one per slot of the farm, and at
+    /// most a worker's share of those, so a job's windows spread over every worker and its last round is
+    /// never queued behind busy slots while others stand idle.
     /// - Returns: the leases in grant order (empty when there is nothing the worker may take).
     /// - Throws: ``FarmStoreError/unknownWorker(_:)`` for an unregistered worker, ``PostgresError``.
     public func acquireLeases(workerID: String, count: Int, immediate: Int? = nil, ttl: Duration, now: Date? = nil) throws -> [Lease] {
@@ -35,9 +36,10 @@ extension FarmStore {
         let result = try connection.query(
             """
             WITH me AS (SELECT drain, engine FROM workers WHERE id = $1),
+            farm AS (SELECT coalesce(sum(slots), 0) AS slots, greatest(count(*), 1) AS workers FROM workers WHERE state <> 'offline'),
             spare AS (
-                SELECT greatest(0, (SELECT count(*) FROM windows WHERE state = 'pending')
-                    - (SELECT coalesce(sum(slots), 0) FROM workers WHERE state <> 'offline')) AS n),
+                SELECT greatest(0, (SELECT count(*) FROM windows WHERE state = 'pending') - (SELECT slots FROM farm))
+                    / (SELECT workers FROM farm) AS n),
             picked AS (
                 SELECT w.job_id, w.index, j.priority, j.created_at
                 FROM windows w JOIN jobs j ON j.id = w.job_id

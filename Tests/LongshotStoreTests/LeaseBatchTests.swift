@@ -90,3 +90,18 @@ import Testing
         #expect(again.map(\.windowIndex) == [1, 2] && again.allSatisfy { $0.attempt == 1 })
     }
 }
+
+extension LeaseBatchTests {
+    @Test func prefetchTakesOnlyAWorkersShareOfWhatIsPendingBeyondTheFarmsSlots() throws {
+        let store = try makeStore()
+        let (a, b) = (try register(store, "a"), try register(store, "b"))
+        let job = try submit(store, windows: 6)
+        // 6 pending, 2 slots in the farm: 4 spare, a share of 2 each; a asks for 1 to run and 16 ahead.
+        #expect(try store.acquireLeases(workerID: a, count: 17, immediate: 1, ttl: .seconds(30)).count == 3)
+        // 3 pending: 1 spare, no whole share: b gets only what it runs now.
+        #expect(try store.acquireLeases(workerID: b, count: 17, immediate: 1, ttl: .seconds(30)).count == 1)
+        #expect(try store.acquireLeases(workerID: b, count: 16, immediate: 0, ttl: .seconds(30)).isEmpty, "nothing ahead while others may be idle")
+        #expect(try store.acquireLeases(workerID: b, count: 1, ttl: .seconds(30)).count == 1, "an idle slot always gets work")
+        #expect(try store.windows(jobID: job).filter { $0.state == .pending }.count == 1)
+    }
+}

@@ -268,12 +268,18 @@ public final class WorkerService: Sendable {
     private func pumpLoop() async throws {
         var pause = Duration.milliseconds(200)
         var starvedUntil: ContinuousClock.Instant?
+        // Consecutive empty answers: each doubles the wait (up to 2 s), since a starved worker is woken by
+        // a work notification anyway and its polls are only the fallback for a lost one.
+        var emptyAnswers = 0
         var notificationsSeen = notifications.received
         while true {
             let seen = leases.pumpBell.generation
             let now = ContinuousClock.now
             let stopping = self.stopping
-            if notifications.received != notificationsSeen { starvedUntil = nil }
+            if notifications.received != notificationsSeen {
+                starvedUntil = nil
+                emptyAnswers = 0
+            }
             let starved = starvedUntil.map { now < $0 } ?? false
             notifications.isStarved = starved
             let (go, empty, due) = leases.read { ($0.shouldPull(now: now, stopping: stopping, starved: starved), $0.isEmpty, $0.nextResultDue) }
@@ -307,8 +313,12 @@ public final class WorkerService: Sendable {
                 }
                 if !pulled.leases.isEmpty {
                     starvedUntil = nil
+                    emptyAnswers = 0
                 } else if pull.want > 0 {
-                    starvedUntil = .now + .milliseconds(Int(min(max(pulled.retryAfterMs, 50), 5000)))
+                    let base = Int(min(max(pulled.retryAfterMs, 50), 5000))
+                    let wait = max(base, min(base << min(emptyAnswers, 6), 2000))
+                    emptyAnswers += 1
+                    starvedUntil = .now + .milliseconds(wait)
                 }
             } catch where error.code == .notFound {
                 // The coordinator forgot this worker: registering again releases what it held.

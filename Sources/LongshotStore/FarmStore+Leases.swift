@@ -97,12 +97,6 @@ extension FarmStore {
         try transaction { _ in try releaseLeases(.expired(now: now), outcome: .expired, error: "lease expired") }
     }
 
-    /// Notes that the worker was seen now and recomputes its state.
-    func touchWorker(_ workerID: String) throws {
-        try connection.query("UPDATE workers SET last_seen_at = now() WHERE id = $1", [.text(workerID)])
-        try refreshWorkerState(workerID)
-    }
-
     /// Counts a failure of `workerID` on `jobID` and blocks the worker once it reaches ``blockAfterFailures``.
     /// - Returns: true when this failure blocked the worker.
     func recordFailure(jobID: String, workerID: String) throws -> Bool {

@@ -74,14 +74,7 @@ extension FarmStore {
     /// - Returns: false when the id is unknown (the worker should register again).
     @discardableResult
     public func heartbeat(workerID: String) throws -> Bool {
-        try transaction { db in
-            let result = try db.query(
-                "UPDATE workers SET last_seen_at = now(), state = CASE WHEN state = 'offline' THEN 'idle' ELSE state END WHERE id = $1",
-                [.text(workerID)])
-            guard result.affectedRows == 1 else { return false }
-            try refreshWorkerState(workerID)
-            return true
-        }
+        try heartbeat(workerID: workerID, leases: [], ttl: .zero) != nil
     }
 
     /// A heartbeat that also renews the leases the worker holds (see ``renewLeases(_:workerID:ttl:now:)``).

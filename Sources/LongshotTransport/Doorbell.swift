@@ -20,9 +20,6 @@ public final class Doorbell: Sendable {
     /// Rings so far; take it before looking, wait with it after.
     public var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// Whether a task is waiting now.
-    public var isWaited: Bool { state.withLock { !$0.active.isEmpty } }
-
     /// Wakes every waiter.
     public func ring() {
         let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in

@@ -31,7 +31,7 @@ final class WorkNotifications: Sendable {
 
     /// Receives notifications from `address` until cancelled, but only while the worker is starved (it wants work and the coordinator had none): NNG's SUB
     /// filters on the subscriber's side, so a subscribed worker is sent every event of every running job,
-    /// which costs a busy farm's coordinator and workers real CPU. Connected while idle, closed when busy.
+    /// which costs a busy farm's coordinator and workers real CPU. Connected while starved, closed otherwise.
     /// NNG redials on its own when the coordinator restarts; anything missed (a notification sent just
     /// before the subscription was up, or while the coordinator was away) is covered by polling.
     func listen(to address: String, tls: TLSSettings?, log: Logger) async {
